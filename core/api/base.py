@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_smorest import Api, Blueprint
+from flask_smorest.pagination import Page
+from marshmallow import Schema, fields
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from core.extensions import csrf, db
+
+ERROR_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests",
+}
+
+
+class ErrorSchema(Schema):
+    """Every API error: a stable code, a message for people, and the fields that are wrong."""
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
+def _flatten_field_errors(messages) -> dict:
+    """webargs nests errors by location ({"json": {"name": [...]}}); API users want the field."""
+    if not isinstance(messages, dict):
+        return {}
+    out: dict = {}
+    for location, errs in messages.items():
+        if isinstance(errs, dict):
+            for fname, msgs in errs.items():
+                out[fname] = msgs
+        else:
+            out["_" + location] = errs
+    return out
+
+
+def _message_for(error: HTTPException, field_errors: dict) -> str:
+    if field_errors:
+        parts = []
+        for fname, msgs in field_errors.items():
+            text = msgs if isinstance(msgs, str) else "; ".join(
+                m if isinstance(m, str) else str(m) for m in (msgs if isinstance(msgs, list) else [msgs]))
+            parts.append(text if fname.startswith("_") else f"{fname}: {text}")
+        return _("Invalid input") + " — " + " | ".join(parts)
+    data = getattr(error, "data", None) or {}
+    return data.get("message") or error.description or error.name
+
+
+class VipApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):
+        if not request.path.startswith("/api/"):
+            return render_template("errors/error.html", error=error), error.code
+        data = getattr(error, "data", None) or {}
+        field_errors = _flatten_field_errors(data.get("messages"))
+        if data.get("errors"):
+            field_errors.update(data["errors"])
+        payload = {
+            "code": data.get("code") or ERROR_CODES.get(error.code, "error"),
+            "message": _message_for(error, field_errors),
+        }
+        if field_errors:
+            payload["errors"] = field_errors
+        headers = dict(data.get("headers") or {})
+        if error.code == 401:
+            headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
+        if isinstance(error, InternalServerError):
+            payload["message"] = _("Something went wrong on our side; it has been logged.")
+        return payload, error.code, headers
+
+
+class SelectPage(Page):
+    """Paginates a SQLAlchemy ``select()`` in the database (count + limit/offset)."""
+
+    @property
+    def items(self):
+        p = self.page_params
+        return db.session.scalars(self.collection.limit(p.page_size).offset(p.first_item)).all()
+
+    @property
+    def item_count(self):
+        return db.session.scalar(select(func.count()).select_from(self.collection.order_by(None).subquery()))
+
+
+class VipBlueprint(Blueprint):
+    MAX_PAGE_SIZE = 100
+
+
+def api_blueprint(name: str, import_name: str, description: str = "") -> VipBlueprint:
+    """A smorest blueprint for the tenant API. CSRF is checked per request instead (see
+    ``core.tenancy.web``): API-key requests carry no cookies, session requests send X-CSRFToken."""
+    blp = VipBlueprint(name, import_name, description=description)
+    csrf.exempt(blp)
+    return blp
+
+
+api = VipApi()

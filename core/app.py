@@ -1,0 +1,89 @@
+"""The application factory: settings, extensions, core features, then the domain plugins."""
+import logging
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from config import load as load_config
+from core import plugins
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def select_locale():
+    chosen = session.get("locale")
+    if chosen:
+        return chosen
+    if current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    tenant = g.get("tenant")
+    if tenant is not None:
+        return tenant.default_locale
+    match = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    if match:
+        return "en" if match == "en" else "zh_CN"
+    return None
+
+
+def select_timezone():
+    tenant = g.get("tenant")
+    return tenant.timezone if tenant is not None else None
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                static_folder="web/static", template_folder="web/templates")
+    app.config.update(load_config(test_config))
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    # Models first, so metadata is complete for Alembic and the listeners see every table.
+    from core import models_registry  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+
+    from core.api import api
+    api.init_app(app)
+
+    from core.tenancy import web as tenancy_web
+    tenancy_web.init_app(app)
+
+    from core.web import init_app as init_web
+    init_web(app)
+
+    from core.identity import views as identity_views, api as identity_api
+    from core.tenancy import views as tenancy_views, api as tenancy_api
+    from core.audit import views as audit_views, api as audit_api
+    from core.platform import views as platform_views
+    app.register_blueprint(identity_views.auth)
+    app.register_blueprint(identity_views.staff)
+    app.register_blueprint(tenancy_views.bp)
+    app.register_blueprint(audit_views.bp)
+    app.register_blueprint(platform_views.bp)
+    api.register_blueprint(tenancy_api.blp, url_prefix="/api/v1/t/<tenant>")
+    api.register_blueprint(identity_api.blp, url_prefix="/api/v1/t/<tenant>")
+    api.register_blueprint(audit_api.blp, url_prefix="/api/v1/t/<tenant>")
+
+    # Domains load last (as in CTFd and Indico): they may only build on what core has set up.
+    plugins.init_app(app, api)
+    with app.app_context():
+        _check_plugin_tables(app)
+
+    from core import cli
+    cli.init_app(app)
+    return app
+
+
+def _migrations_dir():
+    from config import ROOT
+    return ROOT / "migrations"
+
+
+def _check_plugin_tables(app):
+    tables = [(m.local_table.name, m.class_.__module__) for m in db.Model.registry.mappers]
+    for plugin in plugins.registry(app).values():
+        plugins.check_table_namespace(plugin, tables)

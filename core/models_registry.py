@@ -1,0 +1,9 @@
+"""Imports every core model module so the metadata is complete (Alembic, create_all, listeners)."""
+from core.api import idempotency  # noqa: F401
+from core.audit import models as audit_models  # noqa: F401
+from core.identity import models as identity_models  # noqa: F401
+from core.jobs import models as jobs_models  # noqa: F401
+from core.jobs import runner  # noqa: F401  (registers the after-commit relay)
+from core.tenancy import context  # noqa: F401  (registers the scoping listeners)
+from core.tenancy import models as tenancy_models  # noqa: F401
+from core import mail  # noqa: F401

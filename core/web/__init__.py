@@ -1,0 +1,61 @@
+"""The staff web shell: login manager, navigation, language switch, home and tenant dashboard."""
+from flask import current_app, g
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from core.extensions import db, login_manager
+from core.identity.models import User
+from core.plugins import registry
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def navigation():
+    """Entries for the current tenant: core pages, then each enabled domain the user may see."""
+    tenant, principal = g.get("tenant"), g.get("principal")
+    if tenant is None or principal is None:
+        return []
+    from flask_babel import lazy_gettext as _l
+    items = [("web.dashboard", _l("Overview"), "staff")]
+    for key, plugin in registry(current_app).items():
+        if tenant.has_domain(key):
+            items += [(n.endpoint, n.label, n.role) for n in plugin.nav]
+    items += [("staff.list_staff", _l("Staff"), "admin"),
+              ("tenancy.settings", _l("Settings"), "admin"),
+              ("staff.api_keys", _l("API keys"), "admin"),
+              ("audit.audit_log", _l("Audit log"), "admin")]
+    return [(endpoint, label) for endpoint, label, role in items if principal.has_role(role)]
+
+
+def init_app(app):
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @app.context_processor
+    def shell():
+        return {
+            "current_tenant": g.get("tenant"),
+            "principal": g.get("principal"),
+            "nav_items": navigation(),
+            "current_locale": str(get_locale() or ""),
+            "csrf_token_value": generate_csrf,
+            "user": current_user,
+        }
+
+    @app.after_request
+    def security_headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
+
+    from core.web import views
+    app.register_blueprint(views.bp)

@@ -1,0 +1,4 @@
+"""The bank domain's pages and API. Its workflows add their routes to these blueprints."""
+from core.web.domain import domain_blueprints
+
+web, api = domain_blueprints("bank", __name__, "bank/landing.html")
