@@ -48,6 +48,8 @@ SETTINGS: list[Setting] = [
     Setting("STRIPE_WEBHOOK_SECRET", "", "Signing secret of the Stripe webhook endpoint."),
     Setting("PREFERRED_URL_SCHEME", "https", "Scheme of links in mail and API responses."),
     Setting("LOG_LEVEL", "INFO", "Python logging level."),
+    Setting("PASSWORD_HASH_METHOD", "scrypt", "Werkzeug password hash method. Keep scrypt; the "
+            "test suite alone uses a fast one."),
 ]
 
 

@@ -65,7 +65,6 @@ def resolve_tenant(endpoint, values):
     if key_row is not None and key_row.tenant_id != tenant.id:
         abort(404)
     g._tenant_token = set_current_tenant(tenant.id)
-    g.tenant = tenant
 
     if key_row is not None:
         key = db.session.get(ApiKey, key_row.id)
@@ -77,6 +76,8 @@ def resolve_tenant(endpoint, values):
             abort(404)
         g.membership = membership
         g.principal = Principal.of_membership(membership)
+    # Only now, with the caller proven to belong here, may pages show anything of the tenant.
+    g.tenant = tenant
 
     domain = domain_of_blueprint(current_app, request.blueprint)
     if domain is not None and not tenant.has_domain(domain):

@@ -1,0 +1,122 @@
+"""Every URL rule in the app, walked as a user of tenant A with tenant B's slugs and ids.
+
+Generated from the URL map, so routes added later are covered without editing this file. A new
+URL variable needs one line in ``B_VALUES`` saying which of tenant B's objects fills it; the test
+fails until it has one, rather than silently skipping the route.
+"""
+import json
+
+import pytest
+
+from tests.conftest import csrf_token, login
+
+# Routes that are not tenant data: sign-in pages, the start page, static files, the API's own
+# document. Everything else must answer 404 to a stranger.
+PUBLIC = {
+    "static", "auth.login", "auth.logout", "auth.forgot_password", "auth.reset_password",
+    "auth.accept_invitation", "web.home", "web.set_language", "web.healthz",
+    "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
+}
+
+# URL variable -> how to fill it with tenant B's object (w is the two_tenants dict)
+B_VALUES = {
+    "tenant": lambda w: "tenant-b",
+    "membership_id": lambda w: w["b_owner"],
+    "api_key_id": lambda w: w["b_key_id"],
+    "tenant_id": lambda w: w["b"],
+    "status": lambda w: "suspended",
+    "filename": lambda w: "x",
+}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _rules(app):
+    return sorted((r for r in app.url_map.iter_rules() if r.endpoint not in PUBLIC),
+                  key=lambda r: r.rule)
+
+
+def _url(rule, w, own_slug=None):
+    missing = [a for a in rule.arguments if a not in B_VALUES]
+    assert not missing, f"{rule.rule}: add B_VALUES for {missing} so this route is isolation-tested"
+    values = {a: B_VALUES[a](w) for a in rule.arguments}
+    if own_slug:
+        values["tenant"] = own_slug
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _send(client, method, url, csrf=None, headers=None):
+    headers = dict(headers or {})
+    if url.startswith("/api/"):
+        if csrf:
+            headers["X-CSRFToken"] = csrf
+        kwargs = {"data": json.dumps({}), "content_type": "application/json"} if method in ("POST", "PUT", "PATCH") else {}
+    else:
+        kwargs = {"data": {"csrf_token": csrf}} if csrf and method != "GET" else {}
+    return client.open(url, method=method, headers=headers, **kwargs)
+
+
+def test_every_rule_hides_tenant_b_from_a_user_of_tenant_a(app, client, two_tenants):
+    csrf = login(client, "owner@a.test")
+    checked = 0
+    for rule in _rules(app):
+        for method in sorted(rule.methods & set(METHODS)):
+            url = _url(rule, two_tenants)
+            resp = _send(client, method, url, csrf)
+            assert resp.status_code == 404, f"{method} {url} ({rule.endpoint}) answered {resp.status_code}"
+            checked += 1
+            if "tenant" in rule.arguments and len(rule.arguments) > 1:
+                # A's own slug with B's object ids: the object must not be found either
+                url = _url(rule, two_tenants, own_slug="tenant-a")
+                resp = _send(client, method, url, csrf)
+                assert resp.status_code == 404, f"{method} {url} ({rule.endpoint}) answered {resp.status_code}"
+                checked += 1
+    assert checked > 30
+
+
+def test_every_api_rule_hides_tenant_b_from_tenant_as_api_key(app, client, two_tenants):
+    auth = {"Authorization": f"Bearer {two_tenants['a_key']}"}
+    for rule in _rules(app):
+        if not rule.rule.startswith("/api/"):
+            continue
+        for method in sorted(rule.methods & set(METHODS)):
+            for own in (None, "tenant-a") if len(rule.arguments) > 1 else (None,):
+                url = _url(rule, two_tenants, own_slug=own)
+                resp = _send(client, method, url, headers=auth)
+                assert resp.status_code == 404, f"{method} {url} answered {resp.status_code}"
+
+
+def test_every_rule_sends_strangers_to_sign_in(app, client, two_tenants):
+    for rule in _rules(app):
+        for method in sorted(rule.methods & set(METHODS)):
+            url = _url(rule, two_tenants)
+            resp = _send(client, method, url)
+            if url.startswith("/api/"):
+                assert resp.status_code == 401, f"{method} {url} answered {resp.status_code}"
+                assert resp.get_json()["code"] == "unauthorized"
+            elif method == "GET":
+                assert resp.status_code == 302, f"{method} {url} answered {resp.status_code}"
+                assert "/login" in resp.headers["Location"]
+            else:  # a form post without a session has no CSRF token either: refused, never run
+                assert resp.status_code in (302, 400), f"{method} {url} answered {resp.status_code}"
+
+
+def test_own_tenant_is_reachable(client, two_tenants):
+    """The control: the same walk with A's own objects succeeds, so 404s above mean isolation."""
+    login(client, "owner@a.test")
+    assert client.get("/t/tenant-a/").status_code == 200
+    assert client.get(f"/t/tenant-a/admin/staff/{two_tenants['a_owner']}").status_code == 200
+    for key in ("hotel", "retail", "bank", "postal"):
+        assert client.get(f"/t/tenant-a/{key}/").status_code == 200
+    resp = client.get(f"/api/v1/t/tenant-a/staff/{two_tenants['a_staff']}",
+                      headers={"Authorization": f"Bearer {two_tenants['a_key']}"})
+    assert resp.status_code == 200 and resp.get_json()["email"] == "staff@a.test"
+
+
+def test_unknown_slug_and_foreign_slug_look_the_same(client, two_tenants):
+    login(client, "owner@a.test")
+    foreign = client.get("/t/tenant-b/")
+    unknown = client.get("/t/no-such-tenant/")
+    assert foreign.status_code == unknown.status_code == 404
+    # identical but for the address itself, echoed in the language switch's "next" field
+    assert foreign.get_data(as_text=True).replace("tenant-b", "X") == \
+        unknown.get_data(as_text=True).replace("no-such-tenant", "X")
