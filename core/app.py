@@ -3,10 +3,19 @@ import logging
 
 from flask import Flask, g, request, session
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from config import load as load_config
 from core import plugins
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+class BoundedInt(IntegerConverter):
+    """Ids in URLs fit the database's integer column; larger numbers simply match no route."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def select_locale():
@@ -33,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 static_folder="web/static", template_folder="web/templates")
     app.config.update(load_config(test_config))
+    app.url_map.converters["int"] = BoundedInt  # before any route is added
     logging.basicConfig(level=app.config["LOG_LEVEL"])
 
     # Models first, so metadata is complete for Alembic and the listeners see every table.
@@ -47,7 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from core.api import api
+    from core.api.base import guard_request_body
     api.init_app(app)
+    app.before_request(guard_request_body)
 
     from core.tenancy import web as tenancy_web
     tenancy_web.init_app(app)
