@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectChoice, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -10,6 +10,11 @@ from core.identity.services import MIN_PASSWORD
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def choices(pairs):
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 ROLE_CHOICES = [("staff", _l("Staff")), ("manager", _l("Manager")), ("admin", _l("Admin")),
@@ -35,16 +40,16 @@ class SetPasswordForm(FlaskForm):
 class StaffForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="staff")
+    role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES), default="staff")
     positions = MultiCheckboxField(_l("Positions"), choices=[])
 
 
 class MembershipForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES))
     positions = MultiCheckboxField(_l("Positions"), choices=[])
     active = BooleanField(_l("Active (may sign in to this business)"))
 
 
 class ApiKeyForm(FlaskForm):
     name = StringField(_l("What the key is for"), validators=[DataRequired(), Length(max=80)])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES[:3], default="staff")
+    role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES[:3]), default="staff")

@@ -4,6 +4,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from core.identity.forms import choices
 from core.extensions import db, limiter
 from core.identity import services
 from core.identity.forms import ApiKeyForm, ForgotForm, LoginForm, MembershipForm, SetPasswordForm, StaffForm
@@ -107,7 +108,7 @@ def list_staff():
 @requires("admin")
 def new_staff():
     form = StaffForm()
-    form.positions.choices = _position_choices()
+    form.positions.choices = choices(_position_choices())
     if form.validate_on_submit():
         try:
             membership, token = services.add_staff(
@@ -132,7 +133,7 @@ def new_staff():
 def edit_staff(membership_id):
     membership = services.get_staff(membership_id) or abort(404)
     form = MembershipForm(obj=membership)
-    form.positions.choices = _position_choices()
+    form.positions.choices = choices(_position_choices())
     if form.validate_on_submit():
         try:
             services.update_staff(g.principal, membership, role=form.role.data,

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from core.audit import services as audit
 from core.audit.models import PlatformEvent
+from core.identity.forms import choices
 from core.extensions import db
 from core.identity.permissions import requires
 from core.identity.services import IdentityError
@@ -33,7 +34,7 @@ def tenants():
 def new_tenant():
     form = NewTenantForm()
     form.timezone.choices = timezone_choices()
-    form.enabled_domains.choices = [(k, str(p.name)) for k, p in registry(current_app).items()]
+    form.enabled_domains.choices = choices((k, str(p.name)) for k, p in registry(current_app).items())
     if not form.is_submitted():
         form.timezone.data, form.currency.data, form.default_locale.data = "Asia/Shanghai", "CNY", "zh_CN"
     if form.validate_on_submit():

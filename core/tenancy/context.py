@@ -58,8 +58,19 @@ def tenant_context(tenant: Tenant | int):
     token = _current.set(tid)
     try:
         yield tid
+        _flush_pending()  # writes made as this tenant are checked and sent as this tenant
     finally:
         _current.reset(token)
+
+
+def _flush_pending():
+    from flask import has_app_context
+    if not has_app_context():
+        return
+    from core.extensions import db
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from core.identity.forms import choices
 from core.extensions import db
 from core.identity.permissions import requires
 from core.plugins import registry
@@ -19,7 +20,7 @@ def domain_choices():
 def settings():
     form = TenantSettingsForm(obj=g.tenant)
     form.timezone.choices = timezone_choices()
-    form.enabled_domains.choices = domain_choices()
+    form.enabled_domains.choices = choices(domain_choices())
     if form.validate_on_submit():
         try:
             services.update_settings(g.principal, g.tenant, {

@@ -91,6 +91,16 @@ def test_writing_another_tenants_row_is_refused(app, two_tenants):
         own.tenant_id = b
         with pytest.raises(ForeignTenantWrite):
             db.session.flush()
+        db.session.rollback()
+
+
+def test_leaving_a_tenant_context_flushes_its_writes_as_that_tenant(app, two_tenants):
+    with app.app_context():
+        with tenant_context(two_tenants["a"]):
+            entry = AuditEntry(actor_label="t", action="x", object_type="y")
+            db.session.add(entry)
+        assert entry.tenant_id == two_tenants["a"] and entry.id is not None
+        db.session.commit()
 
 
 def test_new_scoped_row_without_context_is_refused(ctx):
