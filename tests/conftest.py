@@ -190,3 +190,14 @@ def two_tenants(world):
     out["a_key_id"], out["a_key"] = world.api_key(a)
     out["b_key_id"], out["b_key"] = world.api_key(b)
     return out
+
+
+def drain_jobs(app) -> None:
+    """Run whatever RQ holds (with REDIS_URL); without Redis, jobs already ran after commit."""
+    redis = app.extensions.get("vip_redis")
+    if redis is None:
+        return
+    from rq import Queue, SimpleWorker
+    queues = [Queue(name, connection=redis) for name in app.config["RQ_QUEUES"].split(",")]
+    with app.app_context():
+        SimpleWorker(queues, connection=redis).work(burst=True)

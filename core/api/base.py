@@ -6,7 +6,7 @@ from flask_smorest import Api, Blueprint
 from flask_smorest.pagination import Page
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
-from werkzeug.exceptions import (HTTPException, InternalServerError, RequestEntityTooLarge,
+from werkzeug.exceptions import (BadRequest, HTTPException, InternalServerError, RequestEntityTooLarge,
                                  UnsupportedMediaType)
 
 from core.extensions import csrf, db
@@ -113,7 +113,21 @@ def guard_request_body():
     max_len = current_app.config.get("MAX_CONTENT_LENGTH")
     if max_len and request.content_length and request.content_length > max_len:
         raise RequestEntityTooLarge()
+    if _carries_nul():
+        # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+        raise BadRequest("Text may not contain NUL (\\u0000) characters.")
     if (request.path.startswith("/api/") and request.method in BODY_METHODS
             and (request.content_length or request.headers.get("Transfer-Encoding"))
             and not request.is_json):
         raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
+
+
+def _carries_nul() -> bool:
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        return True
+    if request.method not in BODY_METHODS:
+        return False
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        return b"\\u0000" in raw or b"\x00" in raw
+    return any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True))

@@ -1,5 +1,16 @@
-"""Periodic jobs for ``rq cron core.jobs.cron`` (RQ's cron scheduler). Declared as data."""
+"""Periodic jobs, declared as data, for RQ's cron scheduler: ``rq cron core.jobs.cron``.
+
+Each entry runs a registered job through ``run_periodic``, which gives it an app context.
+Domains add theirs in the same way as they grow (year-end expiry, nightly tier review ...).
+"""
 from rq import cron
 
-cron.register("core.jobs.runner.run_periodic", queue_name="periodic", args=("core.jobs.runner.relay_pending",),
-              interval=60)
+from core.jobs.runner import run_periodic
+
+PERIODIC = [
+    # (job name, seconds between runs)
+    ("core.jobs.runner.relay_pending", 60),
+]
+
+for name, every in PERIODIC:
+    cron.register(run_periodic, queue_name="periodic", args=(name,), interval=every, name=name)

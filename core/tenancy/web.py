@@ -5,6 +5,7 @@ Runs as a ``url_value_preprocessor``: it finds the tenant by slug, checks that t
 another tenant's slug or a domain the tenant has not enabled, so nothing reveals that it exists.
 """
 import hashlib
+import re
 
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
@@ -16,7 +17,7 @@ from core.identity.permissions import is_api_request
 from core.identity.principal import Principal
 from core.plugins import domain_of_blueprint
 from core.tenancy.context import reset_current_tenant, set_current_tenant
-from core.tenancy.models import Tenant
+from core.tenancy.models import SLUG_PATTERN, Tenant
 
 
 def hash_api_key(raw: str) -> str:
@@ -59,7 +60,9 @@ def resolve_tenant(endpoint, values):
     elif api and request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()  # a browser session calling the API must prove the page is ours
 
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    tenant = None
+    if re.fullmatch(SLUG_PATTERN, slug):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None or tenant.status != "active":
         abort(404)
     if key_row is not None and key_row.tenant_id != tenant.id:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from core.audit.models import AuditEntry, PlatformEvent
 from core.extensions import db
 from core.identity.models import Membership
-from tests.conftest import login
+from tests.conftest import drain_jobs, login
 
 
 def _audit(world, tenant_id, action):
@@ -109,6 +109,7 @@ def test_platform_admin_opens_a_tenant_and_invites_its_owner(app, client, world)
         "default_locale": "zh_CN", "enabled_domains": ["postal"], "owner_email": "boss@post.test",
         "owner_name": "王局长", "csrf_token": csrf})
     assert resp.status_code == 302, resp.get_data(as_text=True)
+    drain_jobs(app)
     assert any(m["to"] == "boss@post.test" for m in app.extensions["vip_sent_mail"])
     with app.app_context():
         assert db.session.scalars(select(PlatformEvent.action)).all() == ["tenant.create"]

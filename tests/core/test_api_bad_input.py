@@ -172,3 +172,14 @@ def test_values_out_of_range_name_the_field(api):
         body = _assert_error_shape(resp, f"{method} {url} {payload}")
         assert resp.status_code == 422, (payload, resp.status_code, body)
         assert field in body["errors"], (payload, body)
+
+
+def test_nul_characters_are_refused_everywhere(client, api, two_tenants):
+    resp = api("PATCH", "/api/v1/t/tenant-a/settings", json={"name": "a\u0000b"})
+    body = _assert_error_shape(resp, "NUL in JSON")
+    assert resp.status_code == 400 and "NUL" in body["message"]
+    _assert_error_shape(api("GET", "/api/v1/t/tenant-a/staff?page=1%00"), "NUL in query")
+    from tests.conftest import csrf_token, login
+    csrf = login(client, "owner@a.test")
+    resp = client.post("/t/tenant-a/admin/settings", data={"name": "a\x00b", "csrf_token": csrf})
+    assert resp.status_code == 400

@@ -1,10 +1,11 @@
 """Signing in and out, password reset, invitations, CSRF, rate limit, cookie settings."""
 import re
 
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import PASSWORD, csrf_token, drain_jobs, login
 
 
 def _mail_link(app, to):
+    drain_jobs(app)
     mails = [m for m in app.extensions.get("vip_sent_mail", []) if m["to"] == to]
     assert mails, f"no mail to {to}"
     return re.search(r"http://\S+", mails[-1]["body"]).group(0).replace("http://localhost", "")
