@@ -92,11 +92,19 @@ def init_app(app, api) -> dict[str, DomainPlugin]:
         if plugin.api is not None:
             api.register_blueprint(plugin.api, url_prefix=f"/api/v1/t/<tenant>/{key}")
             blueprint_owner[plugin.api.name] = key
-        for signal_name, handler in plugin.signal_handlers.items():
-            getattr(signals, signal_name).connect(handler, weak=False)
+        connect_signals(plugin)
         log.info("domain plugin loaded: %s", key)
     app.extensions["vip_blueprint_domain"] = blueprint_owner
     return plugins
+
+
+def connect_signals(plugin: DomainPlugin) -> None:
+    """Connect the plugin's handlers to core's signals; an unknown signal name stops start-up."""
+    for signal_name, handler in plugin.signal_handlers.items():
+        signal = getattr(signals, signal_name, None)
+        if signal is None:
+            raise PluginLoadError(f"domain plugin {plugin.key!r}: no core signal named {signal_name!r}")
+        signal.connect(handler, weak=False)
 
 
 def registry(app) -> dict[str, DomainPlugin]:
