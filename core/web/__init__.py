@@ -34,6 +34,12 @@ def navigation():
     return [(endpoint, label) for endpoint, label, role in items if principal.has_role(role)]
 
 
+def current_locale_code() -> str:
+    """Our own code for the active language ("zh_CN" or "en"); Babel spells zh_CN zh_Hans_CN."""
+    locale = get_locale()
+    return "zh_CN" if locale is not None and locale.language == "zh" else "en"
+
+
 def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -45,7 +51,7 @@ def init_app(app):
             "current_tenant": g.get("tenant"),
             "principal": g.get("principal"),
             "nav_items": navigation(),
-            "current_locale": str(get_locale() or ""),
+            "current_locale": current_locale_code(),
             "csrf_token_value": generate_csrf,
             "user": current_user,
         }
