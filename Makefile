@@ -24,7 +24,8 @@ translations: $(STAMP)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo ensure
-	@echo "\nServing on http://127.0.0.1:5000 — stop with Ctrl-C"
+	@printf '\nServing on http://127.0.0.1:5000 (stop with Ctrl-C)\n'
+
 	SESSION_COOKIE_SECURE=0 PREFERRED_URL_SCHEME=http $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install

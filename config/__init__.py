@@ -78,7 +78,10 @@ def load(overrides: dict | None = None) -> dict:
 
     if not conf.get("SECRET_KEY"):
         conf["SECRET_KEY"] = _secret_key()
-    url = conf.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'vip.sqlite3'}"
+    url = conf.get("DATABASE_URL")
+    if not url:
+        INSTANCE.mkdir(exist_ok=True)
+        url = f"sqlite:///{INSTANCE / 'vip.sqlite3'}"
     if url.startswith("postgres://"):  # Heroku-style URLs
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
