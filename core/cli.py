@@ -1,9 +1,7 @@
 """``flask demo ...``, ``flask jobs ...``, ``flask config-doc``."""
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from core.extensions import db
 
 demo_cli = AppGroup("demo", help="The demo tenants.")
 jobs_cli = AppGroup("jobs", help="The job outbox.")
@@ -23,7 +21,7 @@ def demo_seed():
     try:
         logins = seed()
     except RuntimeError as e:
-        raise click.ClickException(str(e))
+        raise click.ClickException(str(e)) from None
     _print_logins(logins)
 
 

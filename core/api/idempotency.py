@@ -1,6 +1,5 @@
 """``Idempotency-Key`` for API calls that create effects: the same key replays the stored answer."""
 import hashlib
-import json
 from functools import wraps
 
 from flask import Response, make_response, request

@@ -2,7 +2,7 @@
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import login_user, logout_user
 
 from core.identity.forms import choices
 from core.extensions import db, limiter

@@ -1,5 +1,5 @@
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from core.identity.permissions import requires
 from core.identity.services import tenants_of_user

@@ -3,7 +3,6 @@
 The endpoints and their body fields come from the served OpenAPI document, so endpoints added
 later are covered by this file as they are.
 """
-import json
 
 import pytest
 
@@ -179,7 +178,7 @@ def test_nul_characters_are_refused_everywhere(client, api, two_tenants):
     body = _assert_error_shape(resp, "NUL in JSON")
     assert resp.status_code == 400 and "NUL" in body["message"]
     _assert_error_shape(api("GET", "/api/v1/t/tenant-a/staff?page=1%00"), "NUL in query")
-    from tests.conftest import csrf_token, login
+    from tests.conftest import login
     csrf = login(client, "owner@a.test")
     resp = client.post("/t/tenant-a/admin/settings", data={"name": "a\x00b", "csrf_token": csrf})
     assert resp.status_code == 400

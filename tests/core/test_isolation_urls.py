@@ -6,9 +6,8 @@ fails until it has one, rather than silently skipping the route.
 """
 import json
 
-import pytest
 
-from tests.conftest import csrf_token, login
+from tests.conftest import login
 
 # Routes that are not tenant data: sign-in pages, the start page, static files, the API's own
 # document. Everything else must answer 404 to a stranger.

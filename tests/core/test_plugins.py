@@ -13,7 +13,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def test_four_domains_are_found_by_entry_point():
     plugins = discover()
     assert list(plugins) == ["bank", "hotel", "postal", "retail"]
-    for key, plugin in plugins.items():
+    for _key, plugin in plugins.items():
         assert isinstance(plugin, DomainPlugin) and plugin.web is not None and plugin.api is not None
         assert plugin.positions and plugin.seed_demo is not None and plugin.nav
 
