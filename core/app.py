@@ -1,7 +1,7 @@
 """The application factory: settings, extensions, core features, then the domain plugins."""
 import logging
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -19,6 +19,8 @@ class BoundedInt(IntegerConverter):
 
 
 def select_locale():
+    if not has_request_context():  # jobs and CLI: the default language
+        return None
     chosen = session.get("locale")
     if chosen:
         return chosen
@@ -34,7 +36,7 @@ def select_locale():
 
 
 def select_timezone():
-    tenant = g.get("tenant")
+    tenant = g.get("tenant") if has_request_context() else None
     return tenant.timezone if tenant is not None else None
 
 
@@ -79,6 +81,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     api.register_blueprint(tenancy_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(identity_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(audit_api.blp, url_prefix="/api/v1/t/<tenant>")
+    from core.members import api as members_api
+    from core.points import api as points_api
+    from core.purchases import api as purchases_api
+    from core.tiers import api as tiers_api
+    for feature in (members_api, points_api, tiers_api, purchases_api):
+        api.register_blueprint(feature.blp, url_prefix="/api/v1/t/<tenant>")
 
     # Domains load last (as in CTFd and Indico): they may only build on what core has set up.
     plugins.init_app(app, api)

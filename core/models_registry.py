@@ -7,3 +7,8 @@ from core.jobs import runner  # noqa: F401  (registers the after-commit relay)
 from core.tenancy import context  # noqa: F401  (registers the scoping listeners)
 from core.tenancy import models as tenancy_models  # noqa: F401
 from core import mail  # noqa: F401
+from core.members import models as members_models  # noqa: F401
+from core.points import models as points_models  # noqa: F401
+from core.purchases import models as purchases_models  # noqa: F401
+from core.tenancy import sequences  # noqa: F401
+from core.tiers import models as tiers_models  # noqa: F401

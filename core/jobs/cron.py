@@ -10,6 +10,7 @@ from core.jobs.runner import run_periodic
 PERIODIC = [
     # (job name, seconds between runs)
     ("core.jobs.runner.relay_pending", 60),
+    ("core.points.services.expire_points", 300),
 ]
 
 for name, every in PERIODIC:

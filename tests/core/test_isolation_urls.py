@@ -5,6 +5,7 @@ URL variable needs one line in ``B_VALUES`` saying which of tenant B's objects f
 fails until it has one, rather than silently skipping the route.
 """
 import json
+import re
 
 
 from tests.conftest import login
@@ -17,7 +18,7 @@ PUBLIC = {
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
 }
 
-# URL variable -> how to fill it with tenant B's object (w is the two_tenants dict)
+# URL variable -> how to fill it with tenant B's object (w is the loyalty dict)
 B_VALUES = {
     "tenant": lambda w: "tenant-b",
     "membership_id": lambda w: w["b_owner"],
@@ -25,6 +26,11 @@ B_VALUES = {
     "tenant_id": lambda w: w["b"],
     "status": lambda w: "suspended",
     "filename": lambda w: "x",
+    "member_id": lambda w: w["b_member"],
+    "card_id": lambda w: w["b_card"],
+    "scheme_id": lambda w: w["b_scheme"],
+    "change_id": lambda w: w["b_change"],
+    "purchase_id": lambda w: w["b_purchase"],
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -43,51 +49,92 @@ def _url(rule, w, own_slug=None):
     return rule.build(values, append_unknown=False)[1]
 
 
-def _send(client, method, url, csrf=None, headers=None):
+SAMPLE = {"string": "abcd1234", "integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}
+
+
+def _sample_body(spec, path, method) -> dict:
+    """A minimal valid body for the operation, from the OpenAPI document: the request must get past
+    validation, so that a 404 comes from the object lookup itself."""
+    op = spec["paths"].get(path, {}).get(method.lower(), {})
+    schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    body = {}
+    for name in schema.get("required", []):
+        prop = schema["properties"][name]
+        body[name] = prop.get("enum", [SAMPLE.get(prop.get("type"), "abcd1234")])[0]
+    return body
+
+
+def _sample_query(spec, path, method) -> str:
+    """Required query parameters, filled with valid values (same reason as the body)."""
+    from urllib.parse import urlencode
+    op = spec["paths"].get(path, {}).get(method.lower(), {})
+    values = {}
+    for p in op.get("parameters", []):
+        if p.get("in") == "query" and p.get("required"):
+            schema = p.get("schema", {})
+            values[p["name"]] = ("2026-01-01T00:00:00+08:00" if schema.get("format") == "date-time"
+                                 else SAMPLE.get(schema.get("type"), "abcd1234"))
+    return ("?" + urlencode(values)) if values else ""
+
+
+def _spec_path(rule):
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+
+
+def _send(client, method, url, csrf=None, headers=None, body=None):
     headers = dict(headers or {})
     if url.startswith("/api/"):
         if csrf:
             headers["X-CSRFToken"] = csrf
-        kwargs = {"data": json.dumps({}), "content_type": "application/json"} if method in ("POST", "PUT", "PATCH") else {}
+        kwargs = ({"data": json.dumps(body or {}), "content_type": "application/json"}
+                  if method in ("POST", "PUT", "PATCH") else {})
     else:
         kwargs = {"data": {"csrf_token": csrf}} if csrf and method != "GET" else {}
     return client.open(url, method=method, headers=headers, **kwargs)
 
 
-def test_every_rule_hides_tenant_b_from_a_user_of_tenant_a(app, client, two_tenants):
+def test_every_rule_hides_tenant_b_from_a_user_of_tenant_a(app, client, loyalty):
     csrf = login(client, "owner@a.test")
+    spec = client.get("/api/v1/openapi.json").get_json()
     checked = 0
     for rule in _rules(app):
         for method in sorted(rule.methods & set(METHODS)):
-            url = _url(rule, two_tenants)
-            resp = _send(client, method, url, csrf)
+            body = _sample_body(spec, _spec_path(rule), method)
+            query = _sample_query(spec, _spec_path(rule), method)
+            url = _url(rule, loyalty) + query
+            resp = _send(client, method, url, csrf, body=body)
             assert resp.status_code == 404, f"{method} {url} ({rule.endpoint}) answered {resp.status_code}"
             checked += 1
             if "tenant" in rule.arguments and len(rule.arguments) > 1:
                 # A's own slug with B's object ids: the object must not be found either
-                url = _url(rule, two_tenants, own_slug="tenant-a")
-                resp = _send(client, method, url, csrf)
+                url = _url(rule, loyalty, own_slug="tenant-a") + query
+                resp = _send(client, method, url, csrf, body=body)
                 assert resp.status_code == 404, f"{method} {url} ({rule.endpoint}) answered {resp.status_code}"
                 checked += 1
     assert checked > 30
 
 
-def test_every_api_rule_hides_tenant_b_from_tenant_as_api_key(app, client, two_tenants):
-    auth = {"Authorization": f"Bearer {two_tenants['a_key']}"}
+def test_every_api_rule_hides_tenant_b_from_tenant_as_api_key(app, client, loyalty):
+    auth = {"Authorization": f"Bearer {loyalty['a_key']}"}
+    spec = client.get("/api/v1/openapi.json").get_json()
     for rule in _rules(app):
         if not rule.rule.startswith("/api/"):
             continue
         for method in sorted(rule.methods & set(METHODS)):
+            body = _sample_body(spec, _spec_path(rule), method)
+            query = _sample_query(spec, _spec_path(rule), method)
             for own in (None, "tenant-a") if len(rule.arguments) > 1 else (None,):
-                url = _url(rule, two_tenants, own_slug=own)
-                resp = _send(client, method, url, headers=auth)
+                url = _url(rule, loyalty, own_slug=own) + query
+                resp = _send(client, method, url, headers=auth, body=body)
                 assert resp.status_code == 404, f"{method} {url} answered {resp.status_code}"
 
 
-def test_every_rule_sends_strangers_to_sign_in(app, client, two_tenants):
+def test_every_rule_sends_strangers_to_sign_in(app, client, loyalty):
     for rule in _rules(app):
         for method in sorted(rule.methods & set(METHODS)):
-            url = _url(rule, two_tenants)
+            url = _url(rule, loyalty)
             resp = _send(client, method, url)
             if url.startswith("/api/"):
                 assert resp.status_code == 401, f"{method} {url} answered {resp.status_code}"
@@ -99,19 +146,19 @@ def test_every_rule_sends_strangers_to_sign_in(app, client, two_tenants):
                 assert resp.status_code in (302, 400), f"{method} {url} answered {resp.status_code}"
 
 
-def test_own_tenant_is_reachable(client, two_tenants):
+def test_own_tenant_is_reachable(client, loyalty):
     """The control: the same walk with A's own objects succeeds, so 404s above mean isolation."""
     login(client, "owner@a.test")
     assert client.get("/t/tenant-a/").status_code == 200
-    assert client.get(f"/t/tenant-a/admin/staff/{two_tenants['a_owner']}").status_code == 200
+    assert client.get(f"/t/tenant-a/admin/staff/{loyalty['a_owner']}").status_code == 200
     for key in ("hotel", "retail", "bank", "postal"):
         assert client.get(f"/t/tenant-a/{key}/").status_code == 200
-    resp = client.get(f"/api/v1/t/tenant-a/staff/{two_tenants['a_staff']}",
-                      headers={"Authorization": f"Bearer {two_tenants['a_key']}"})
+    resp = client.get(f"/api/v1/t/tenant-a/staff/{loyalty['a_staff']}",
+                      headers={"Authorization": f"Bearer {loyalty['a_key']}"})
     assert resp.status_code == 200 and resp.get_json()["email"] == "staff@a.test"
 
 
-def test_unknown_slug_and_foreign_slug_look_the_same(client, two_tenants):
+def test_unknown_slug_and_foreign_slug_look_the_same(client, loyalty):
     login(client, "owner@a.test")
     foreign = client.get("/t/tenant-b/")
     unknown = client.get("/t/no-such-tenant/")

@@ -1,0 +1,128 @@
+from flask import g
+from flask_smorest import abort
+
+from core.api import SelectPage, api_blueprint, idempotent
+from core.extensions import db
+from core.identity.permissions import requires
+from core.members import services
+from core.members.models import Card, Member
+from core.members.schemas import (AccessLogSchema, CardSchema, LookupArgsSchema, LookupResultSchema,
+                                  MemberPatchSchema, MemberSchema, ReplaceCardSchema)
+from core.points.services import current_balance
+from core.tiers.services import live_scheme
+
+blp = api_blueprint("members_api", __name__, description="Members (会员), their cards and the front-desk lookup")
+
+
+def _fail(e):
+    abort(e.status, errors={e.field: [str(e.message)]})
+
+
+def _member(member_id) -> Member:
+    return services.get_member(member_id) or abort(404)
+
+
+@blp.route("/members/lookup", methods=["GET"])
+@requires("staff")
+@blp.arguments(LookupArgsSchema, location="query")
+@blp.response(200, LookupResultSchema)
+def lookup(args):
+    """Find a member the way the front desk does: card, then phone, then name, then birthday."""
+    if args.get("card"):
+        card = services.find_card(args["card"])
+        if card is not None and card.status == "active":
+            return {"matched_by": "card", "members": [db.session.get(Member, card.member_id)]}
+    matched_by, members = services.lookup(args.get("phone"), args.get("name"), args.get("birthday"))
+    return {"matched_by": matched_by, "members": members}
+
+
+@blp.route("/members", methods=["POST"])
+@requires("staff")
+@idempotent
+@blp.arguments(MemberSchema)
+@blp.response(201, MemberSchema)
+def create_member(data):
+    try:
+        return services.create_member(g.principal, data)
+    except services.MemberError as e:
+        _fail(e)
+
+
+@blp.route("/members/<int:member_id>", methods=["GET"])
+@requires("staff")
+@blp.response(200, MemberSchema)
+def get_member(member_id):
+    """The full profile. Every read is written to the member's access log."""
+    member = _member(member_id)
+    services.read_profile(g.principal, member, "api: full profile")
+    current_balance(member)
+    db.session.commit()
+    return member
+
+
+@blp.route("/members/<int:member_id>", methods=["PATCH"])
+@requires("staff")
+@idempotent
+@blp.arguments(MemberPatchSchema)
+@blp.response(200, MemberSchema)
+def patch_member(data, member_id):
+    member = _member(member_id)
+    try:
+        return services.update_member(g.principal, member, data)
+    except services.MemberError as e:
+        _fail(e)
+
+
+@blp.route("/members/<int:member_id>/access-log", methods=["GET"])
+@requires("admin")
+@blp.response(200, AccessLogSchema(many=True))
+@blp.paginate(SelectPage)
+def access_log(member_id):
+    _member(member_id)
+    return services.access_log_query(member_id)
+
+
+@blp.route("/members/<int:member_id>/cards", methods=["GET"])
+@requires("staff")
+@blp.response(200, CardSchema(many=True))
+def list_cards(member_id):
+    _member(member_id)
+    from sqlalchemy import select
+    return db.session.scalars(select(Card).where(Card.member_id == member_id).order_by(Card.id.desc())).all()
+
+
+@blp.route("/members/<int:member_id>/cards", methods=["POST"])
+@requires("staff")
+@idempotent
+@blp.arguments(CardSchema)
+@blp.response(201, CardSchema)
+def issue_card(data, member_id):
+    """Hand over a physical card; the member's other active card is void from this moment."""
+    try:
+        return services.issue_card(g.principal, _member(member_id), data["number"], scheme_row=live_scheme())
+    except services.MemberError as e:
+        _fail(e)
+
+
+@blp.route("/cards/<int:card_id>/replace", methods=["POST"])
+@requires("staff")
+@idempotent
+@blp.arguments(ReplaceCardSchema)
+@blp.response(201, CardSchema)
+def replace_card(data, card_id):
+    """A lost card: after the ID check a new card is issued and the old number is void at once."""
+    card = db.session.get(Card, card_id) or abort(404)
+    try:
+        return services.replace_lost_card(g.principal, card, data["new_number"], data.get("id_number_shown"),
+                                          scheme_row=live_scheme())
+    except services.MemberError as e:
+        _fail(e)
+
+
+@blp.route("/members/<int:member_id>/registration", methods=["POST"])
+@requires("staff")
+@idempotent
+@blp.response(200, MemberSchema)
+def register(member_id):
+    """Mark the member's online registration complete (from then on, points and member events)."""
+    return services.register_online(g.principal, _member(member_id))

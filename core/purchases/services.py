@@ -1,0 +1,207 @@
+"""Purchase rules: quote a basket for a member, and record it once by the tenant's own id.
+
+Recording locks the member first (the same lock the points ledger takes), so a birthday benefit
+is used once across all of the tenant's stores and concurrent tills see each other's work.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from core import signals
+from core.audit.services import actor_label
+from core.extensions import db
+from core.members.models import Member
+from core.members.services import ensure_card, upgrade_card_in_place
+from core.models import utcnow
+from core.points import services as points
+from core.purchases.models import Purchase
+from core.purchases.pricing import BasketLine, BirthdayContext, quote_basket
+from core.tenancy.context import current_tenant_id
+from core.tenancy.models import Tenant
+from core.tiers import services as tiers
+from core.tiers.rules import PaidPurchase, evaluate_upgrade
+
+HISTORY_MONTHS = 24  # long enough for every rolling window the seeds use (12 months at most)
+
+
+class PurchaseError(ValueError):
+    def __init__(self, field: str, message, status: int = 422):
+        super().__init__(message)
+        self.field, self.message, self.status = field, message, status
+
+
+def tenant_zone() -> ZoneInfo:
+    return ZoneInfo(db.session.get(Tenant, current_tenant_id()).timezone)
+
+
+def _same_day(birthday: date, local: date) -> bool:
+    if birthday.month == 2 and birthday.day == 29 and not _leap(local.year):
+        return (local.month, local.day) == (2, 28)  # celebrated on 28 February in common years
+    return (birthday.month, birthday.day) == (local.month, local.day)
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def birthday_context(member: Member, benefits, at: datetime, tz: ZoneInfo, id_checked: bool):
+    rule = getattr(benefits, "birthday", None) if benefits else None
+    if rule is None or member.birthday is None:
+        return None
+    local = at.astimezone(tz).date()
+    applies = _same_day(member.birthday, local) if rule.scope == "day" else member.birthday.month == local.month
+    year_start = datetime(local.year, 1, 1, tzinfo=tz)
+    used = int(db.session.scalar(select(func.coalesce(func.sum(Purchase.birthday_units), 0)).where(
+        Purchase.member_id == member.id, Purchase.kind == "sale",
+        Purchase.purchased_at >= year_start, Purchase.purchased_at < year_start + relativedelta(years=1))))
+    return BirthdayContext(applies_today=applies, already_used=used > 0, items_used=used, id_checked=id_checked)
+
+
+def earns_points(member: Member, scheme) -> bool:
+    """Retail: until the member registers online (within 30 days), the card only gives the discount."""
+    if scheme.policies.registration_days is not None and member.registered_at is None:
+        return False
+    return True
+
+
+def current_tier(member: Member, scheme):
+    """The member's tier in this scheme; a member without one holds the entry tier, if any."""
+    tier = tiers.tier_of(scheme, member.tier_key)
+    if tier is None:
+        tier = next((t for t in scheme.tiers if t.qualify is None), None)
+    return tier
+
+
+def parse_lines(raw_lines) -> list[BasketLine]:
+    if not raw_lines:
+        raise PurchaseError("lines", _l("A basket has at least one line."))
+    return [BasketLine(sku=l.get("sku") or "", description=l.get("description") or "",
+                       unit_price_fen=l["unit_price_fen"], quantity=l["quantity"],
+                       price_type=l.get("price_type", "regular")) for l in raw_lines]
+
+
+def quote(member: Member | None, lines: list[BasketLine], at: datetime, id_checked: bool = False):
+    """Price a basket for a member, line by line, without recording anything."""
+    scheme_row = tiers.live_scheme()
+    if member is None or scheme_row is None:
+        return quote_basket(lines, None, None, earns_points=False), None, None
+    scheme = tiers.scheme_of(scheme_row)
+    tier = current_tier(member, scheme)
+    benefits = tier.benefits if tier else None
+    bctx = birthday_context(member, benefits, at, tenant_zone(), id_checked)
+    try:
+        result = quote_basket(lines, benefits, bctx, earns_points=earns_points(member, scheme))
+    except ValueError as e:
+        raise PurchaseError("lines", str(e)) from None
+    return result, scheme_row, tier
+
+
+def _fingerprint(member_id, lines, id_checked) -> str:
+    payload = {"m": member_id, "l": [asdict(l) for l in lines], "i": id_checked}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _existing(external_id: str) -> Purchase | None:
+    return db.session.scalar(select(Purchase).where(Purchase.external_id == external_id))
+
+
+def _jsonable(quote_line) -> dict:
+    d = asdict(quote_line)
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in d.items()}
+
+
+def record(actor, *, external_id: str, member_id: int | None, lines: list[BasketLine],
+           purchased_at: datetime | None = None, id_checked: bool = False) -> tuple[Purchase, bool]:
+    """Store a purchase once by ``external_id``; accrue points; upgrade at once when a rule is met.
+    Returns (purchase, created). The same id again returns the first purchase and changes nothing;
+    the same id with different contents is refused."""
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 100:
+        raise PurchaseError("external_id", _l("The purchase needs its own id (1 to 100 characters)."))
+    fingerprint = _fingerprint(member_id, lines, id_checked)
+    given_time = purchased_at
+    purchased_at = purchased_at or utcnow()
+    member = points.lock_member(member_id) if member_id is not None else None
+    done = _existing(external_id)
+    if done is not None:
+        # A retry may leave the time out (the till resends); if it states one, it must be the same.
+        if done.fingerprint != fingerprint or (given_time is not None and given_time != done.purchased_at):
+            raise PurchaseError("external_id", _l("This purchase id was already recorded with other contents."), 409)
+        return done, False
+
+    result, scheme_row, tier = quote(member, lines, purchased_at, id_checked)
+    card = ensure_card(member, purchased_at, scheme_row) if member is not None else None
+    purchase = Purchase(
+        external_id=external_id, kind="sale", member_id=member_id, card_id=card.id if card else None,
+        purchased_at=purchased_at, tier_key=tier.key if tier else None,
+        scheme_id=scheme_row.id if scheme_row else None, list_total_fen=result.list_total_fen,
+        discount_fen=result.discount_fen, paid_fen=result.paid_fen, points=result.points,
+        birthday_units=result.birthday_units_used, lines=[_jsonable(l) for l in result.lines],
+        recorded_by=actor_label(actor), fingerprint=fingerprint)
+    db.session.add(purchase)
+    db.session.flush()
+    change = None
+    if member is not None:
+        member.first_purchase_at = member.first_purchase_at or purchased_at
+        member.last_purchase_at = max(member.last_purchase_at or purchased_at, purchased_at)
+        if result.points > 0:
+            scheme = tiers.scheme_of(scheme_row)
+            points.post(actor, member.id, "earn", result.points, f"purchase {external_id}",
+                        idempotency_key=f"purchase:{external_id}", purchase_id=purchase.id,
+                        expires_at=points.expiry_for(_policy(scheme.policies.points_expiry), purchased_at,
+                                                     tenant_zone()))
+        if scheme_row is not None:
+            change = _evaluate(actor, member, scheme_row, purchased_at, purchase.id)
+            if change is not None and change.status == "applied":
+                upgrade_card_in_place(member, card, purchased_at, scheme_row)
+    signals.purchase_recorded.send(purchase, member=member, tier_change=change)
+    return purchase, True
+
+
+def _policy(policy) -> dict:
+    return policy if isinstance(policy, dict) else asdict(policy)
+
+
+def _evaluate(actor, member, scheme_row, at, purchase_id):
+    scheme = tiers.scheme_of(scheme_row)
+    if member.tier_key is None:
+        entry = next((t for t in scheme.tiers if t.qualify is None), None)
+        if entry is not None:
+            member.tier_key, member.tier_scheme_id, member.tier_since = entry.key, scheme_row.id, at
+    since = at - relativedelta(months=HISTORY_MONTHS)
+    rows = db.session.execute(select(Purchase.purchased_at, Purchase.paid_fen).where(
+        Purchase.member_id == member.id, Purchase.purchased_at > since, Purchase.purchased_at <= at)).all()
+    history = [PaidPurchase(paid_at=r.purchased_at, paid_fen=int(r.paid_fen)) for r in rows]
+    decision = evaluate_upgrade(scheme, member.tier_key, history, at, tenant_zone())
+    if decision is None:
+        return None
+    applied = None
+    if decision.needs_review:
+        # The higher tier waits for a person; meanwhile the highest tier that needs nobody applies.
+        if decision.fallback is not None:
+            applied = tiers.apply_decision(actor, member, scheme_row, decision.fallback, purchase_id)
+        if tiers.pending_proposal(member.id, decision.tier_key) is None:
+            proposed = tiers.apply_decision(actor, member, scheme_row, decision, purchase_id)
+            return applied or proposed
+        return applied
+    return tiers.apply_decision(actor, member, scheme_row, decision, purchase_id)
+
+
+def get_purchase(purchase_id: int) -> Purchase | None:
+    return db.session.get(Purchase, purchase_id)
+
+
+def purchases_query(member_id: int | None = None):
+    q = select(Purchase).order_by(Purchase.purchased_at.desc(), Purchase.id.desc())
+    return q.where(Purchase.member_id == member_id) if member_id is not None else q
+
+

@@ -1,0 +1,109 @@
+from flask import g
+from flask_smorest import abort
+from sqlalchemy import select
+
+from core.api import SelectPage, api_blueprint, idempotent
+from core.extensions import db
+from core.identity.permissions import requires
+from core.members.services import get_member
+from core.tiers import services
+from core.tiers.ladders import TEMPLATES
+from core.tiers.models import TierChange, TierScheme
+from core.tiers.schemas import (DecisionSchema, NewSchemeSchema, PublishSchema, SchemePatchSchema, SchemeSchema,
+                                TemplateSchema, TierChangeSchema)
+
+blp = api_blueprint("tiers_api", __name__, description="Tier schemes (会员等级制度), versions and tier changes")
+
+
+def _fail(e: services.SchemeError):
+    errors = {e.field: e.errors} if e.errors else {e.field: [str(e.message)]}
+    abort(e.status, errors=errors, message=str(e.message))
+
+
+def _scheme(scheme_id) -> TierScheme:
+    return db.session.get(TierScheme, scheme_id) or abort(404)
+
+
+@blp.route("/tier-templates", methods=["GET"])
+@requires("staff")
+@blp.response(200, TemplateSchema(many=True))
+def templates():
+    """The seeds' ladders, ready to start a scheme from."""
+    return [{"key": k, **v} for k, v in TEMPLATES.items()]
+
+
+@blp.route("/schemes", methods=["GET"])
+@requires("manager")
+@blp.response(200, SchemeSchema(many=True))
+@blp.paginate(SelectPage)
+def list_schemes():
+    return select(TierScheme).order_by(TierScheme.version.desc())
+
+
+@blp.route("/schemes", methods=["POST"])
+@requires("admin")
+@idempotent
+@blp.arguments(NewSchemeSchema)
+@blp.response(201, SchemeSchema)
+def create_scheme(data):
+    try:
+        return services.create_draft(g.principal, document=data.get("document"), template=data.get("template"),
+                                     copy_of=data.get("copy_of"), note=data.get("note"))
+    except services.SchemeError as e:
+        _fail(e)
+
+
+@blp.route("/schemes/<int:scheme_id>", methods=["GET"])
+@requires("manager")
+@blp.response(200, SchemeSchema)
+def get_scheme(scheme_id):
+    return _scheme(scheme_id)
+
+
+@blp.route("/schemes/<int:scheme_id>", methods=["PATCH"])
+@requires("admin")
+@idempotent
+@blp.arguments(SchemePatchSchema)
+@blp.response(200, SchemeSchema)
+def edit_scheme(data, scheme_id):
+    try:
+        return services.update_draft(g.principal, _scheme(scheme_id), data["document"])
+    except services.SchemeError as e:
+        _fail(e)
+
+
+@blp.route("/schemes/<int:scheme_id>/publish", methods=["POST"])
+@requires("admin")
+@idempotent
+@blp.arguments(PublishSchema)
+@blp.response(200, SchemeSchema)
+def publish(data, scheme_id):
+    """Make this version live. Published versions are never edited; members keep the version
+    that granted their tier in their history."""
+    try:
+        return services.publish(g.principal, _scheme(scheme_id), data.get("note"))
+    except services.SchemeError as e:
+        _fail(e)
+
+
+@blp.route("/members/<int:member_id>/tier-changes", methods=["GET"])
+@requires("staff")
+@blp.response(200, TierChangeSchema(many=True))
+@blp.paginate(SelectPage)
+def member_history(member_id):
+    get_member(member_id) or abort(404)
+    return services.history_query(member_id)
+
+
+@blp.route("/tier-changes/<int:change_id>/decision", methods=["POST"])
+@requires("manager")
+@idempotent
+@blp.arguments(DecisionSchema)
+@blp.response(200, TierChangeSchema)
+def decide(data, change_id):
+    """Approve or reject a tier the rules only proposed (manual review)."""
+    change = db.session.get(TierChange, change_id) or abort(404)
+    try:
+        return services.decide(g.principal, change, data["approve"], get_member(change.member_id))
+    except services.SchemeError as e:
+        _fail(e)

@@ -1,0 +1,38 @@
+from core.extensions import db
+from core.models import Timestamped, UTCDateTime
+from core.tenancy.models import TenantScoped
+
+
+class TierScheme(TenantScoped, Timestamped, db.Model):
+    """One version of a tenant's tier scheme (会员等级制度): a validated document, never edited
+    once published. The live version is the newest published one."""
+
+    __tablename__ = "tier_scheme"
+    __table_args__ = (db.UniqueConstraint("tenant_id", "version"),)
+    id = db.Column(db.Integer, primary_key=True)
+    version = db.Column(db.Integer, nullable=False)
+    document = db.Column(db.JSON, nullable=False)
+    status = db.Column(db.String(12), nullable=False, default="draft")  # draft | published
+    template = db.Column(db.String(40))
+    published_at = db.Column(UTCDateTime())
+    published_by = db.Column(db.String(254))
+    note = db.Column(db.String(500))
+
+
+class TierChange(TenantScoped, Timestamped, db.Model):
+    """A member's tier history: which scheme version and which rule granted it, and when.
+    A rule marked for manual review only proposes (status proposed) until a person decides."""
+
+    __tablename__ = "tier_change"
+    __table_args__ = (db.Index("ix_tier_change_tenant_member", "tenant_id", "member_id", "created_at"),)
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    scheme_id = db.Column(db.Integer, db.ForeignKey("tier_scheme.id", ondelete="RESTRICT"), nullable=False)
+    from_tier = db.Column(db.String(32))
+    to_tier = db.Column(db.String(32), nullable=False)
+    reason = db.Column(db.String(300), nullable=False)
+    status = db.Column(db.String(12), nullable=False, default="applied")  # applied | proposed | rejected
+    purchase_id = db.Column(db.Integer, db.ForeignKey("purchase.id", ondelete="SET NULL"))
+    actor_label = db.Column(db.String(254), nullable=False)
+    decided_at = db.Column(UTCDateTime())
+    decided_by = db.Column(db.String(254))

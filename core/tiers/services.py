@@ -1,0 +1,127 @@
+"""Tier scheme rules: versions (draft → published, never edited after), templates from the seeds,
+and a member's tier changes with the version and rule that granted each."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from core import signals
+from core.audit import services as audit
+from core.extensions import db
+from core.models import utcnow
+from core.tiers.document import dump_scheme, load_scheme
+from core.tiers.ladders import TEMPLATES
+from core.tiers.models import TierChange, TierScheme
+
+
+class SchemeError(ValueError):
+    def __init__(self, field: str, message, status: int = 422, errors: dict | None = None):
+        super().__init__(message)
+        self.field, self.message, self.status, self.errors = field, message, status, errors
+
+
+def validate_document(document: dict) -> dict:
+    """The document as stored: validated and normalised, or SchemeError with every field path."""
+    try:
+        return dump_scheme(load_scheme(document))
+    except ValidationError as e:
+        raise SchemeError("document", _l("The scheme has errors."), errors=e.messages) from None
+
+
+def create_draft(actor, *, document: dict | None = None, template: str | None = None,
+                 copy_of: int | None = None, note: str | None = None) -> TierScheme:
+    """A new draft: from a seed template, from a copy of an earlier version, or a full document."""
+    if sum(x is not None for x in (document, template, copy_of)) != 1:
+        raise SchemeError("template", _l("Start from exactly one of: a template, a copy, a document."))
+    if template is not None:
+        if template not in TEMPLATES:
+            raise SchemeError("template", _l("Unknown template: %(name)s.", name=template))
+        document = TEMPLATES[template]["document"]
+    elif copy_of is not None:
+        source = db.session.get(TierScheme, copy_of)
+        if source is None:
+            raise SchemeError("copy_of", _l("No such scheme version."), 404)
+        document = source.document
+    stored = validate_document(document)
+    version = (db.session.scalar(select(func.max(TierScheme.version))) or 0) + 1
+    scheme = TierScheme(version=version, document=stored, status="draft", template=template,
+                        note=(note or "")[:500] or None)
+    db.session.add(scheme)
+    db.session.flush()
+    audit.record(actor, "scheme.draft", "tier_scheme", scheme.id, None, {"version": version, "template": template})
+    return scheme
+
+
+def update_draft(actor, scheme: TierScheme, document: dict) -> TierScheme:
+    if scheme.status != "draft":
+        raise SchemeError("status", _l("A published version is never changed; start a new draft from it."), 409)
+    scheme.document = validate_document(document)
+    audit.record(actor, "scheme.edit", "tier_scheme", scheme.id, None, {"version": scheme.version})
+    return scheme
+
+
+def publish(actor, scheme: TierScheme, note: str | None = None) -> TierScheme:
+    if scheme.status != "draft":
+        raise SchemeError("status", _l("This version is already published."), 409)
+    validate_document(scheme.document)
+    scheme.status, scheme.published_at = "published", utcnow()
+    scheme.published_by = audit.actor_label(actor)
+    if note:
+        scheme.note = note[:500]
+    audit.record(actor, "scheme.publish", "tier_scheme", scheme.id, {"status": "draft"},
+                 {"status": "published", "version": scheme.version, "note": scheme.note})
+    return scheme
+
+
+def live_scheme() -> TierScheme | None:
+    return db.session.scalar(select(TierScheme).where(TierScheme.status == "published")
+                             .order_by(TierScheme.version.desc()).limit(1))
+
+
+def scheme_of(row: TierScheme):
+    return load_scheme(row.document)
+
+
+def tier_of(scheme, key: str | None):
+    return next((t for t in scheme.tiers if t.key == key), None) if key else None
+
+
+def apply_decision(actor, member, scheme_row: TierScheme, decision, purchase_id: int | None = None) -> TierChange:
+    """Record an upgrade the rules found: applied at once, or proposed for a person to approve."""
+    change = TierChange(member_id=member.id, scheme_id=scheme_row.id, from_tier=member.tier_key,
+                        to_tier=decision.tier_key, reason=decision.reason[:300],
+                        status="proposed" if decision.needs_review else "applied",
+                        purchase_id=purchase_id, actor_label=audit.actor_label(actor))
+    db.session.add(change)
+    if change.status == "applied":
+        _move(member, scheme_row, decision.tier_key)
+        signals.tier_changed.send(member, change=change)
+    db.session.flush()
+    return change
+
+
+def _move(member, scheme_row, tier_key):
+    member.tier_key, member.tier_scheme_id, member.tier_since = tier_key, scheme_row.id, utcnow()
+
+
+def pending_proposal(member_id: int, tier_key: str) -> TierChange | None:
+    return db.session.scalar(select(TierChange).where(
+        TierChange.member_id == member_id, TierChange.to_tier == tier_key, TierChange.status == "proposed"))
+
+
+def decide(actor, change: TierChange, approve: bool, member) -> TierChange:
+    """A person decides a proposed tier (e.g. the mall's purple-gold card, 003 篇6)."""
+    if change.status != "proposed":
+        raise SchemeError("status", _l("This change has already been decided."), 409)
+    change.status = "applied" if approve else "rejected"
+    change.decided_at, change.decided_by = utcnow(), audit.actor_label(actor)
+    if approve:
+        _move(member, db.session.get(TierScheme, change.scheme_id), change.to_tier)
+        signals.tier_changed.send(member, change=change)
+    audit.record(actor, "tier.decide", "tier_change", change.id, {"status": "proposed"}, {"status": change.status})
+    return change
+
+
+def history_query(member_id: int):
+    return select(TierChange).where(TierChange.member_id == member_id).order_by(TierChange.id.desc())
