@@ -51,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core import models_registry  # noqa: F401
 
     db.init_app(app)
+    with app.app_context():
+        _sqlite_transactions(db.engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
@@ -84,8 +86,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core.members import api as members_api
     from core.points import api as points_api
     from core.purchases import api as purchases_api
+    from core.service import api as service_api
     from core.tiers import api as tiers_api
-    for feature in (members_api, points_api, tiers_api, purchases_api):
+    for feature in (members_api, points_api, tiers_api, purchases_api, service_api):
         api.register_blueprint(feature.blp, url_prefix="/api/v1/t/<tenant>")
 
     # Domains load last (as in CTFd and Indico): they may only build on what core has set up.
@@ -96,6 +99,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core import cli
     cli.init_app(app)
     return app
+
+
+def _sqlite_transactions(engine):
+    """SQLAlchemy's documented pysqlite recipe: the driver's own transaction handling skips
+    statements it does not recognise as writes (a ``WITH … INSERT`` autocommitted), so SQLAlchemy
+    begins every transaction itself. ``BEGIN IMMEDIATE`` takes the write lock up front: concurrent
+    writers queue (busy timeout) instead of failing with "database is locked"."""
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        dbapi_connection.execute("PRAGMA busy_timeout = 10000")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _migrations_dir():

@@ -10,5 +10,6 @@ from core import mail  # noqa: F401
 from core.members import models as members_models  # noqa: F401
 from core.points import models as points_models  # noqa: F401
 from core.purchases import models as purchases_models  # noqa: F401
+from core.service import models as service_models  # noqa: F401
 from core.tenancy import sequences  # noqa: F401
 from core.tiers import models as tiers_models  # noqa: F401

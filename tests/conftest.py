@@ -278,4 +278,6 @@ def loyalty(client, two_tenants):
         out[f"{t}_card"] = api.ok("GET", f"/members/{m['id']}/cards")[0]["id"]
         out[f"{t}_change"] = api.ok("GET", f"/members/{m['id']}/tier-changes")[0]["id"]
         out[f"{t}_reward"] = api.ok("POST", "/rewards", {"code": "UMB", "name": "晴雨伞", "points_cost": 500})["id"]
+        out[f"{t}_request"] = api.ok("POST", "/service-requests", {"kind": "complaint", "subject": "雨伞破损",
+                                                                   "member_id": m["id"]})["id"]
     return out

@@ -44,15 +44,21 @@ def _existing(idempotency_key: str | None) -> LedgerEntry | None:
 
 def post(actor, member_id: int, kind: str, points: int, reason: str, *, idempotency_key: str | None = None,
          purchase_id: int | None = None, reward_id: int | None = None,
-         expires_at: datetime | None = None, allow_partial: bool = False) -> LedgerEntry:
+         expires_at: datetime | None = None, allow_partial: bool = False,
+         locked_member: Member | None = None) -> LedgerEntry:
     """Append one entry. A debit larger than the balance is refused (or, with ``allow_partial``,
-    cut to the balance: a return never takes points the member has already spent below zero)."""
+    cut to the balance: a return never takes points the member has already spent below zero).
+    ``locked_member``: the caller already holds the member's row lock in this transaction and has
+    made the effect unique itself (a purchase by its id); the key's unique index still guards."""
     if not isinstance(points, int) or isinstance(points, bool):
         raise PointsError("points", _l("Points are whole numbers."))
-    member = lock_member(member_id)
-    done = _existing(idempotency_key)
-    if done is not None:
-        return done
+    if locked_member is not None and locked_member.id == member_id:
+        member = locked_member
+    else:
+        member = lock_member(member_id)
+        done = _existing(idempotency_key)
+        if done is not None:
+            return done
     if points < 0 and member.points_balance + points < 0:
         if not allow_partial:
             raise PointsError("points", _l("Not enough points: the balance is %(balance)d, this needs %(needed)d.",
@@ -152,44 +158,57 @@ def expire_due(tenant_id: int, as_of: datetime, member_id: int | None = None) ->
     """Expire every point whose validity has ended by ``as_of`` (calendar year: 1 January, 00:00 in
     the tenant's time zone; rolling: N months after earning). Set-based over the whole tenant (or one
     member), safe to re-run: points are used oldest first, so what expires is what was earned
-    with an end before ``as_of`` minus everything already spent or expired. Returns entries written.
+    with an end before ``as_of`` minus everything already spent or expired, never more than the
+    balance. Returns the number of members whose points expired.
 
-    Core SQL (no ORM listener): ``tenant_id`` is explicit in every statement.
+    Core SQL (no ORM listener): ``tenant_id`` is explicit in every statement. On PostgreSQL it is
+    one statement (a data-modifying CTE); elsewhere three, in the caller's transaction.
     """
-    from sqlalchemy import and_, case, insert, update
+    from sqlalchemy import and_, case, insert, literal, update
 
     le, m = LedgerEntry.__table__, Member.__table__
     expirable = func.coalesce(func.sum(case((and_(le.c.kind == "earn", le.c.expires_at <= as_of), le.c.points),
                                             else_=0)), 0)
     consumed = func.coalesce(func.sum(case((le.c.points < 0, -le.c.points), else_=0)), 0)
-    per_member = (select(le.c.member_id, (expirable - consumed).label("due"))
-                  .where(le.c.tenant_id == tenant_id)
-                  .group_by(le.c.member_id))
+    per_member = select(le.c.member_id, (expirable - consumed).label("due")).where(le.c.tenant_id == tenant_id)
     if member_id is not None:
         per_member = per_member.where(le.c.member_id == member_id)
-    per_member = per_member.subquery()
-    # lock the members concerned, then read their balances under the lock
-    rows = db.session.execute(
-        select(m.c.id, m.c.points_balance, per_member.c.due)
-        .join(per_member, per_member.c.member_id == m.c.id)
-        .where(m.c.tenant_id == tenant_id, per_member.c.due > 0, m.c.points_balance > 0)
-        .with_for_update(of=m)).all()
-    if not rows:
-        return 0
+    per_member = per_member.group_by(le.c.member_id).having(expirable > consumed).subquery("per_member")
+    n = case((per_member.c.due < m.c.points_balance, per_member.c.due), else_=m.c.points_balance)
     stamp = as_of.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M")
-    entries = []
-    for r in rows:
-        n = min(int(r.due), int(r.points_balance))  # never below zero
-        entries.append({"tenant_id": tenant_id, "member_id": r.id, "kind": "expire", "points": -n,
-                        "balance_after": int(r.points_balance) - n, "reason": "points expired",
-                        "actor_label": "system", "idempotency_key": f"expire:{stamp}:{r.id}",
-                        "created_at": as_of})
-    db.session.execute(insert(le), entries)
-    for e in entries:
-        db.session.execute(update(m).where(m.c.tenant_id == tenant_id, m.c.id == e["member_id"])
-                           .values(points_balance=m.c.points_balance + e["points"]))
+    due = (select(m.c.id.label("member_id"), (-n).label("points"), (m.c.points_balance - n).label("balance_after"))
+           .join(per_member, per_member.c.member_id == m.c.id)
+           .where(m.c.tenant_id == tenant_id, m.c.points_balance > 0))
+    columns = ["tenant_id", "member_id", "kind", "points", "balance_after", "reason", "actor_label",
+               "idempotency_key", "created_at"]
+
+    def rows_from(src):
+        return select(literal(tenant_id), src.c.member_id, literal("expire"), src.c.points, src.c.balance_after,
+                      literal("points expired"), literal("system"),
+                      literal(f"expire:{stamp}:") + func.cast(src.c.member_id, db.String),
+                      literal(as_of, type_=le.c.created_at.type))
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        # lock, compute, append and rebalance in one statement
+        locked = due.with_for_update(of=m).cte("due")
+        written = insert(le).from_select(columns, rows_from(locked)).returning(le.c.member_id, le.c.points)
+        written = written.cte("written")
+        result = db.session.execute(
+            update(m).where(m.c.tenant_id == tenant_id, m.c.id == written.c.member_id)
+            .values(points_balance=m.c.points_balance + written.c.points))
+        count = result.rowcount
+    else:  # SQLite: writers are serialised by the database itself
+        snapshot = due.cte("due")
+        last_id = db.session.scalar(select(func.coalesce(func.max(le.c.id), 0))) or 0
+        db.session.execute(insert(le).from_select(columns, rows_from(snapshot)))
+        just = (select(le.c.member_id, le.c.points)  # only the rows this call wrote
+                .where(le.c.tenant_id == tenant_id, le.c.kind == "expire", le.c.id > last_id).subquery())
+        result = db.session.execute(
+            update(m).where(m.c.tenant_id == tenant_id, m.c.id == just.c.member_id)
+            .values(points_balance=m.c.points_balance + just.c.points))
+        count = result.rowcount
     db.session.expire_all()  # the ORM's copies of these members are stale now
-    return len(entries)
+    return count
 
 
 @job("periodic")

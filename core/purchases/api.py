@@ -6,7 +6,8 @@ from core.identity.permissions import requires
 from core.members.services import get_member
 from core.models import utcnow
 from core.purchases import services
-from core.purchases.schemas import PurchaseSchema, QuoteRequestSchema, QuoteSchema, RecordRequestSchema
+from core.purchases.schemas import (PurchaseSchema, QuoteRequestSchema, QuoteSchema, RecordRequestSchema,
+                                    ReturnRequestSchema)
 
 blp = api_blueprint("purchases_api", __name__, description="Quoting and recording purchases")
 
@@ -72,3 +73,20 @@ def record(data):
 @blp.response(200, PurchaseSchema)
 def get_purchase(purchase_id):
     return _with_member_state(services.get_purchase(purchase_id) or abort(404))
+
+
+@blp.route("/purchases/<int:purchase_id>/returns", methods=["POST"])
+@requires("staff")
+@idempotent
+@blp.arguments(ReturnRequestSchema)
+@blp.response(201, PurchaseSchema)
+def record_return(data, purchase_id):
+    """Return units of a purchase, once by the return's own id: the refund is what was paid for
+    them, and the points they earned are reversed (never below zero)."""
+    original = services.get_purchase(purchase_id) or abort(404)
+    try:
+        purchase, created = services.record_return(g.principal, external_id=data["external_id"],
+                                                   original=original, items=data["lines"])
+    except services.PurchaseError as e:
+        _fail(e)
+    return _with_member_state(purchase), 201 if created else 200

@@ -69,3 +69,15 @@ class PurchaseSchema(Schema):
     lines = fields.List(fields.Dict())
     member_tier_after = fields.String(allow_none=True)
     points_balance_after = fields.Integer(allow_none=True)
+
+
+class ReturnItemSchema(Schema):
+    line = fields.Integer(required=True, validate=validate.Range(min=0, max=499),
+                          metadata={"description": "Index of the line in the original purchase"})
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
+
+
+class ReturnRequestSchema(Schema):
+    external_id = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                                metadata={"example": "POS-0042-RET-0007"})
+    lines = fields.List(fields.Nested(ReturnItemSchema), required=True, validate=validate.Length(min=1, max=500))

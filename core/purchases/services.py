@@ -30,7 +30,7 @@ from core.tenancy.models import Tenant
 from core.tiers import services as tiers
 from core.tiers.rules import PaidPurchase, evaluate_upgrade
 
-HISTORY_MONTHS = 24  # long enough for every rolling window the seeds use (12 months at most)
+DEFAULT_WINDOW_MONTHS = 12
 
 
 class PurchaseError(ValueError):
@@ -156,7 +156,7 @@ def record(actor, *, external_id: str, member_id: int | None, lines: list[Basket
         if result.points > 0:
             scheme = tiers.scheme_of(scheme_row)
             points.post(actor, member.id, "earn", result.points, f"purchase {external_id}",
-                        idempotency_key=f"purchase:{external_id}", purchase_id=purchase.id,
+                        idempotency_key=f"purchase:{external_id}", purchase_id=purchase.id, locked_member=member,
                         expires_at=points.expiry_for(_policy(scheme.policies.points_expiry), purchased_at,
                                                      tenant_zone()))
         if scheme_row is not None:
@@ -177,7 +177,12 @@ def _evaluate(actor, member, scheme_row, at, purchase_id):
         entry = next((t for t in scheme.tiers if t.qualify is None), None)
         if entry is not None:
             member.tier_key, member.tier_scheme_id, member.tier_since = entry.key, scheme_row.id, at
-    since = at - relativedelta(months=HISTORY_MONTHS)
+    current_rank = scheme.rank(member.tier_key) if member.tier_key in scheme.tier_keys else -1
+    if not any(t.qualify is not None for t in scheme.tiers[current_rank + 1:]):
+        return None  # nothing above to reach: no need to read the history
+    # Only purchases inside the scheme's longest window count: an old single purchase must not
+    # lift a member again after a downgrade.
+    since = at - relativedelta(months=window_months(scheme))
     rows = db.session.execute(select(Purchase.purchased_at, Purchase.paid_fen).where(
         Purchase.member_id == member.id, Purchase.purchased_at > since, Purchase.purchased_at <= at)).all()
     history = [PaidPurchase(paid_at=r.purchased_at, paid_fen=int(r.paid_fen)) for r in rows]
@@ -196,6 +201,21 @@ def _evaluate(actor, member, scheme_row, at, purchase_id):
     return tiers.apply_decision(actor, member, scheme_row, decision, purchase_id)
 
 
+def window_months(scheme) -> int:
+    """The longest rolling window any tier's rule looks back over."""
+    from core.tiers.document import AllOf, AnyOf, SpendWithinMonths
+
+    def walk(rule):
+        if isinstance(rule, SpendWithinMonths):
+            yield rule.months
+        elif isinstance(rule, (AllOf, AnyOf)):
+            for r in rule.rules:
+                yield from walk(r)
+
+    months = [m for t in scheme.tiers if t.qualify is not None for m in walk(t.qualify)]
+    return max(months, default=DEFAULT_WINDOW_MONTHS)
+
+
 def get_purchase(purchase_id: int) -> Purchase | None:
     return db.session.get(Purchase, purchase_id)
 
@@ -205,3 +225,77 @@ def purchases_query(member_id: int | None = None):
     return q.where(Purchase.member_id == member_id) if member_id is not None else q
 
 
+
+
+def _returned_so_far(original_id: int) -> dict[int, int]:
+    """Units already returned per line index of the original purchase."""
+    done: dict[int, int] = {}
+    for lines in db.session.scalars(select(Purchase.lines).where(Purchase.original_id == original_id,
+                                                                 Purchase.kind == "return")):
+        for item in lines:
+            done[item["line"]] = done.get(item["line"], 0) + item["quantity"]
+    return done
+
+
+def record_return(actor, *, external_id: str, original: Purchase, items: list[dict]) -> tuple[Purchase, bool]:
+    """Return units of an earlier purchase, once by ``external_id``. The refund is what was paid for
+    those units; the points they earned are reversed, but never below zero: points the member has
+    already redeemed are not clawed back (ERPNext #32951, Open Loyalty: returns reverse points)."""
+    from decimal import ROUND_HALF_UP
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 100:
+        raise PurchaseError("external_id", _l("The return needs its own id (1 to 100 characters)."))
+    if original.kind != "sale":
+        raise PurchaseError("purchase_id", _l("Only a sale can be returned."), 409)
+    fingerprint = hashlib.sha256(json.dumps({"o": original.id, "i": items}, sort_keys=True).encode()).hexdigest()
+    member = points.lock_member(original.member_id) if original.member_id else None
+    done = _existing(external_id)
+    if done is not None:
+        if done.fingerprint != fingerprint:
+            raise PurchaseError("external_id", _l("This return id was already recorded with other contents."), 409)
+        return done, False
+    if not items:
+        raise PurchaseError("lines", _l("Name at least one line to return."))
+    already = _returned_so_far(original.id)
+    returned, refund = [], 0
+    for n, item in enumerate(items):
+        idx, qty = item["line"], item["quantity"]
+        if not 0 <= idx < len(original.lines):
+            raise PurchaseError(f"lines[{n}].line", _l("The purchase has no such line."))
+        src = original.lines[idx]
+        if qty < 1 or already.get(idx, 0) + qty > src["quantity"]:
+            raise PurchaseError(f"lines[{n}].quantity",
+                                _l("At most %(n)d of this line can still be returned.",
+                                   n=src["quantity"] - already.get(idx, 0)))
+        already[idx] = already.get(idx, 0) + qty
+        share = Decimal(qty) / Decimal(src["quantity"])
+        paid = int((Decimal(src["paid_fen"]) * share).quantize(Decimal(1), ROUND_HALF_UP))
+        refund += paid
+        returned.append({"line": idx, "sku": src["sku"], "quantity": qty, "paid_fen": -paid})
+    # Points: the original keeps what the units not returned earned; the rest comes back.
+    total_base = _points_base(original, {i: l["quantity"] for i, l in enumerate(original.lines)})
+    keep = original.points * (total_base - _points_base(original, already)) // total_base if total_base else 0
+    reversed_before = -int(db.session.scalar(select(func.coalesce(func.sum(Purchase.points), 0)).where(
+        Purchase.original_id == original.id, Purchase.kind == "return")))
+    to_reverse = max(original.points - reversed_before - keep, 0)
+    purchase = Purchase(external_id=external_id, kind="return", member_id=original.member_id,
+                        card_id=original.card_id, original_id=original.id, purchased_at=utcnow(),
+                        tier_key=original.tier_key, scheme_id=original.scheme_id, list_total_fen=-refund,
+                        discount_fen=0, paid_fen=-refund, points=0, birthday_units=0, lines=returned,
+                        recorded_by=actor_label(actor), fingerprint=fingerprint)
+    db.session.add(purchase)
+    db.session.flush()
+    if member is not None and to_reverse > 0:
+        entry = points.post(actor, member.id, "reverse", -to_reverse, f"return {external_id} of {original.external_id}",
+                            idempotency_key=f"return:{external_id}", purchase_id=purchase.id, allow_partial=True,
+                            locked_member=member)
+        purchase.points = entry.points  # what was actually taken back (capped at the balance)
+    signals.purchase_recorded.send(purchase, member=member, tier_change=None)
+    return purchase, True
+
+
+def _points_base(original: Purchase, units_by_line: dict[int, int]) -> int:
+    """The part of what was paid that earned points, for these units of the original's lines."""
+    from decimal import ROUND_HALF_UP
+    return sum(int((Decimal(l.get("points_base_fen", 0)) * units_by_line.get(i, 0) / l["quantity"])
+                   .quantize(Decimal(1), ROUND_HALF_UP)) for i, l in enumerate(original.lines))

@@ -79,8 +79,20 @@ def live_scheme() -> TierScheme | None:
                              .order_by(TierScheme.version.desc()).limit(1))
 
 
+_PARSED: dict[tuple, object] = {}  # (tenant, scheme id, published at) -> Scheme; published only
+
+
 def scheme_of(row: TierScheme):
-    return load_scheme(row.document)
+    """The parsed scheme. A published version never changes, so it is parsed once per process."""
+    if row.status != "published":
+        return load_scheme(row.document)
+    key = (row.tenant_id, row.id, row.published_at)  # ids can be reused; a publication cannot
+    scheme = _PARSED.get(key)
+    if scheme is None:
+        if len(_PARSED) > 10_000:
+            _PARSED.clear()
+        scheme = _PARSED[key] = load_scheme(row.document)
+    return scheme
 
 
 def tier_of(scheme, key: str | None):

@@ -31,6 +31,7 @@ B_VALUES = {
     "scheme_id": lambda w: w["b_scheme"],
     "change_id": lambda w: w["b_change"],
     "purchase_id": lambda w: w["b_purchase"],
+    "request_id": lambda w: w["b_request"],
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -56,14 +57,24 @@ def _sample_body(spec, path, method) -> dict:
     """A minimal valid body for the operation, from the OpenAPI document: the request must get past
     validation, so that a 404 comes from the object lookup itself."""
     op = spec["paths"].get(path, {}).get(method.lower(), {})
-    schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    return _sample(spec, schema) if schema else {}
+
+
+def _sample(spec, schema):
     while "$ref" in schema:
         schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    body = {}
-    for name in schema.get("required", []):
-        prop = schema["properties"][name]
-        body[name] = prop.get("enum", [SAMPLE.get(prop.get("type"), "abcd1234")])[0]
-    return body
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {name: _sample(spec, props[name]) for name in schema.get("required", [])}
+    if kind == "array":
+        return [_sample(spec, schema.get("items", {}))]
+    if kind == "string":
+        return "2026-01-01T00:00:00+08:00" if schema.get("format") == "date-time" else "abcd1234"
+    return SAMPLE[kind]
 
 
 def _sample_query(spec, path, method) -> str:
