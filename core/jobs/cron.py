@@ -11,6 +11,7 @@ PERIODIC = [
     # (job name, seconds between runs)
     ("core.jobs.runner.relay_pending", 60),
     ("core.points.services.expire_points", 300),
+    ("core.tiers.services.review_tiers", 3600),
 ]
 
 for name, every in PERIODIC:

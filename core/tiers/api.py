@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from flask import g
 from flask_smorest import abort
 from sqlalchemy import select
@@ -9,8 +11,8 @@ from core.members.services import get_member
 from core.tiers import services
 from core.tiers.ladders import TEMPLATES
 from core.tiers.models import TierChange, TierScheme
-from core.tiers.schemas import (DecisionSchema, NewSchemeSchema, PublishSchema, SchemePatchSchema, SchemeSchema,
-                                TemplateSchema, TierChangeSchema)
+from core.tiers.schemas import (DecisionSchema, NewSchemeSchema, PublishSchema, ReviewArgsSchema, ReviewRowSchema,
+                                ReviewRunSchema, SchemePatchSchema, SchemeSchema, TemplateSchema, TierChangeSchema)
 
 blp = api_blueprint("tiers_api", __name__, description="Tier schemes (会员等级制度), versions and tier changes")
 
@@ -107,3 +109,22 @@ def decide(data, change_id):
         return services.decide(g.principal, change, data["approve"], get_member(change.member_id))
     except services.SchemeError as e:
         _fail(e)
+
+
+@blp.route("/tier-review", methods=["GET"])
+@requires("manager")
+@blp.arguments(ReviewArgsSchema, location="query")
+@blp.response(200, ReviewRowSchema(many=True))
+def review_list(args):
+    """Members below their tier's standard: the month-end revocation review list, or a preview
+    of the next automatic review."""
+    return services.review_list(g.tenant.id, ZoneInfo(g.tenant.timezone), args.get("as_of"))
+
+
+@blp.route("/tier-review/run", methods=["POST"])
+@requires("admin")
+@idempotent
+@blp.response(200, ReviewRunSchema)
+def review_run():
+    """Apply now what the scheme's downgrade policy calls for today (idempotent)."""
+    return {"moved": services.run_review(g.tenant.id, ZoneInfo(g.tenant.timezone))}

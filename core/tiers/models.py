@@ -29,7 +29,7 @@ class TierChange(TenantScoped, Timestamped, db.Model):
     member_id = db.Column(db.Integer, db.ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
     scheme_id = db.Column(db.Integer, db.ForeignKey("tier_scheme.id", ondelete="RESTRICT"), nullable=False)
     from_tier = db.Column(db.String(32))
-    to_tier = db.Column(db.String(32), nullable=False)
+    to_tier = db.Column(db.String(32))  # null: the member holds no tier any more
     reason = db.Column(db.String(300), nullable=False)
     status = db.Column(db.String(12), nullable=False, default="applied")  # applied | proposed | rejected
     purchase_id = db.Column(db.Integer, db.ForeignKey("purchase.id", ondelete="SET NULL"))

@@ -49,3 +49,19 @@ class TierChangeSchema(Schema):
 
 class DecisionSchema(Schema):
     approve = fields.Boolean(required=True)
+
+
+class ReviewArgsSchema(Schema):
+    as_of = fields.AwareDateTime(metadata={"description": "Review as of this moment (default now)"})
+
+
+class ReviewRowSchema(Schema):
+    member_id = fields.Integer()
+    member_no = fields.String()
+    name = fields.String()
+    from_tier = fields.String()
+    to_tier = fields.String(allow_none=True, metadata={"description": "null: no tier any more"})
+
+
+class ReviewRunSchema(Schema):
+    moved = fields.Integer(metadata={"description": "Members moved down by this run"})

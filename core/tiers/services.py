@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from core import signals
 from core.audit import services as audit
 from core.extensions import db
+from core.jobs import job
 from core.models import utcnow
 from core.tiers.document import dump_scheme, load_scheme
 from core.tiers.ladders import TEMPLATES
@@ -137,3 +138,48 @@ def decide(actor, change: TierChange, approve: bool, member) -> TierChange:
 
 def history_query(member_id: int):
     return select(TierChange).where(TierChange.member_id == member_id).order_by(TierChange.id.desc())
+
+
+# ---- tier review (等级复核) ---------------------------------------------------------------------
+
+def review_list(tenant_id: int, tz, as_of=None) -> list[dict]:
+    """Who is below their tier's standard now: the month-end revocation review list (001 svip
+    §一.5), or a preview of what the next automatic review will do."""
+    from core.members.models import Member
+    from core.tiers import review
+    row = live_scheme()
+    if row is None:
+        return []
+    q = review.candidates(tenant_id, scheme_of(row), row.id, as_of or utcnow(), tz, "list").subquery()
+    rows = db.session.execute(select(q.c.member_id, q.c.from_tier, q.c.to_tier, Member.member_no, Member.name)
+                              .join(Member, Member.id == q.c.member_id).order_by(Member.member_no)).all()
+    return [r._asdict() for r in rows]
+
+
+def run_review(tenant_id: int, tz, as_of=None) -> int:
+    """Apply the automatic review the live scheme's policy asks for now (if any)."""
+    from core.tiers import review
+    row = live_scheme()
+    if row is None:
+        return 0
+    as_of = as_of or utcnow()
+    scheme = scheme_of(row)
+    kind = review.policy_due(scheme, as_of, tz)
+    return review.apply(tenant_id, scheme, row.id, as_of, tz, kind) if kind else 0
+
+
+@job("periodic")
+def review_tiers() -> int:
+    """Hourly (RQ cron): each tenant's due review, in its own context. Idempotent: a member moved
+    down no longer qualifies to be moved again."""
+    from zoneinfo import ZoneInfo
+
+    from core.tenancy.context import tenant_context
+    from core.tenancy.models import Tenant
+    total = 0
+    for tenant in db.session.scalars(select(Tenant).where(Tenant.status == "active")).all():
+        tid, tz = tenant.id, ZoneInfo(tenant.timezone)
+        with tenant_context(tid):
+            total += run_review(tid, tz)
+            db.session.commit()
+    return total
