@@ -12,6 +12,11 @@ PERIODIC = [
     ("core.jobs.runner.relay_pending", 60),
     ("core.points.services.expire_points", 300),
     ("core.tiers.services.review_tiers", 3600),
+    # service tasks on the tenant's calendar: hourly, so each tenant's local day is met; idempotent
+    ("core.service.periodic.birthday_greetings", 3600),
+    ("core.service.periodic.purchase_follow_ups", 3600),
+    ("core.service.periodic.renewal_notices", 3600),
+    ("core.service.periodic.dormant_follow_ups", 3600),
 ]
 
 for name, every in PERIODIC:

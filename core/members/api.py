@@ -1,5 +1,6 @@
 from flask import g
 from flask_smorest import abort
+from marshmallow import Schema, fields, validate
 
 from core.api import SelectPage, api_blueprint, idempotent
 from core.extensions import db
@@ -7,7 +8,7 @@ from core.identity.permissions import requires
 from core.members import services
 from core.members.models import Card, Member
 from core.members.schemas import (AccessLogSchema, CardSchema, LookupArgsSchema, LookupResultSchema,
-                                  MemberPatchSchema, MemberSchema, ReplaceCardSchema)
+                                  MemberPatchSchema, MemberSchema, MemberSummarySchema, ReplaceCardSchema)
 from core.points.services import current_balance
 from core.tiers.services import live_scheme
 
@@ -34,6 +35,32 @@ def lookup(args):
             return {"matched_by": "card", "members": [db.session.get(Member, card.member_id)]}
     matched_by, members = services.lookup(args.get("phone"), args.get("name"), args.get("birthday"))
     return {"matched_by": matched_by, "members": members}
+
+
+class DormantArgsSchema(Schema):
+    months = fields.Integer(load_default=6, validate=validate.Range(min=1, max=36), metadata={
+        "description": "No purchase for this many months (1 to 36) makes a card dormant", "example": 6})
+
+
+class DormantMemberSchema(MemberSummarySchema):
+    """A dormant member (休眠卡): who to call, how, and since when nothing was bought."""
+
+    contact_channel = fields.String(metadata={"example": "call"})
+    promotions_consent = fields.Boolean()
+    last_purchase_at = fields.DateTime(allow_none=True, metadata={"description": "Null: never bought"})
+
+
+@blp.route("/members/dormant", methods=["GET"])
+@requires("manager")
+@blp.arguments(DormantArgsSchema, location="query")
+@blp.response(200, DormantMemberSchema(many=True))
+@blp.paginate(SelectPage)
+def dormant(args):
+    """The dormant-card list (003 篇2 §五.5, 篇6 休眠卡): members holding an active card who bought
+    nothing in the last ``months`` months (counted from midnight, tenant time), longest gone first.
+    The monthly job opens a follow-up call for each on the first of the month."""
+    from core.models import utcnow
+    return services.dormant_query(utcnow(), args["months"], services._tz())
 
 
 @blp.route("/members", methods=["POST"])

@@ -312,3 +312,29 @@ def register_online(actor, member: Member, at=None) -> Member:
         member.registered_at = at or utcnow()
         audit.record(actor, "member.register", "member", member.id, None, {"registered": True})
     return member
+
+
+# ---- dormant cards (休眠卡) -----------------------------------------------------------------------
+
+def dormant_cutoff(as_of, months: int, tz):
+    """The start of the dormant window: midnight (tenant time) of the day ``months`` calendar months
+    before ``as_of``'s local date (31 August − 6 months = 28/29 February). A member with no purchase
+    at or after it has bought nothing for ``months`` months."""
+    from datetime import datetime
+
+    from dateutil.relativedelta import relativedelta
+    day = as_of.astimezone(tz).date() - relativedelta(months=months)
+    return datetime(day.year, day.month, day.day, tzinfo=tz)
+
+
+def dormant_query(as_of, months: int, tz):
+    """Dormant members (003 篇2 §五.5, 篇6): an active card still valid at ``as_of`` and no purchase
+    since :func:`dormant_cutoff` (or none ever); those gone longest first. One set-based query (the
+    tenant scope is the ORM's); the monthly job (``core.service.periodic``) applies the same rule."""
+    from sqlalchemy import exists, or_
+    cutoff = dormant_cutoff(as_of, months, tz)
+    holds_card = exists().where(Card.member_id == Member.id, Card.status == "active",
+                                or_(Card.valid_until.is_(None), Card.valid_until > as_of))
+    return (select(Member)
+            .where(holds_card, or_(Member.last_purchase_at.is_(None), Member.last_purchase_at < cutoff))
+            .order_by(Member.last_purchase_at.asc().nulls_first(), Member.id))

@@ -3,6 +3,7 @@ from flask_smorest import abort
 
 from core.api import SelectPage, api_blueprint, idempotent
 from core.identity.permissions import requires
+from core.service import periodic  # noqa: F401  (registers the periodic jobs wherever the app runs)
 from core.service import services
 from core.service.schemas import (AssignSchema, ComplaintStepTickSchema, ServiceHoursSchema, ServiceKindSchema,
                                   ServiceRequestCreateSchema, ServiceRequestListArgsSchema, ServiceRequestSchema,

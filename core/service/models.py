@@ -5,7 +5,9 @@ from core.tenancy.models import TenantScoped
 
 STATUSES = ("open", "in_progress", "resolved", "closed", "cancelled")
 ACTIVE_STATUSES = ("open", "in_progress")
-CHANNELS = ("counter", "phone", "hotline", "online", "visit")
+# How a request came in, or (for the periodic tasks: greetings, follow-ups) how to reach the member:
+# a member's preferred contact channel ``call`` is ``phone``; ``sms``, ``email``, ``wechat`` as they are.
+CHANNELS = ("counter", "phone", "hotline", "online", "visit", "sms", "email", "wechat")
 # The nine complaint steps of 002 (投诉处理九步): 倾听, 沟通, 道歉, 分析, 解释, 处理, 补偿, 确认满意, 跟进
 COMPLAINT_STEPS = ("listen", "talk", "apologise", "analyse", "explain", "handle", "compensate",
                    "confirm_satisfaction", "follow_up")
@@ -22,6 +24,8 @@ class ServiceRequest(TenantScoped, Timestamped, db.Model):
     __tablename__ = "service_request"
     __table_args__ = (
         db.UniqueConstraint("tenant_id", "request_no"),
+        # what a periodic job made it for ("birthday:2026:<member>", "followup:<purchase>"): made once
+        db.UniqueConstraint("tenant_id", "dedupe_key"),
         db.Index("ix_service_request_tenant_queue", "tenant_id", "status", "priority", "due_at"),
         db.Index("ix_service_request_tenant_member", "tenant_id", "member_id"),
     )
@@ -45,6 +49,7 @@ class ServiceRequest(TenantScoped, Timestamped, db.Model):
     closed_at = db.Column(UTCDateTime())
     updated_at = db.Column(UTCDateTime())
     complaint_steps = db.Column(db.JSON)           # complaints only: [{"key", "ticked_at", "ticked_by", "note"}]
+    dedupe_key = db.Column(db.String(120))         # periodic jobs only (core.service.periodic); null otherwise
 
     assignee = db.relationship("Membership")  # not joined: the row lock (FOR UPDATE) must not outer-join
     events = db.relationship("ServiceRequestEvent", order_by="ServiceRequestEvent.id", lazy="selectin",

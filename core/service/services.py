@@ -100,7 +100,9 @@ class WorkingHours:
 
 
 DEFAULT_HOURS = WorkingHours()
-_HORIZON_DAYS = 800  # a year of holidays cannot hide every working day; more means a broken calendar
+# At least one working weekday and at most 400 holidays (see the schema): a working day comes within
+# 401 weeks whatever the calendar, so this bound is never reached by hours the API accepts.
+_HORIZON_DAYS = 7 * 402
 
 
 def _working_days(start: date, hours: WorkingHours):

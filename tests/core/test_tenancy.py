@@ -134,7 +134,8 @@ def test_core_sql_batch_helpers_take_tenant_explicitly():
     """Core SQL bypasses the ORM listeners. Each use is reviewed here and has a test with two
     tenants' data present: the API-key lookup (authenticates by the key's own hash) and the
     set-based points expiry (``expire_due``, tenant_id in every statement; see
-    tests/core/loyalty/test_expiry.py::test_other_tenants_are_untouched)."""
+    tests/core/loyalty/test_expiry.py::test_other_tenants_are_untouched), the tier review
+    (tests/core/loyalty/test_tier_review.py::test_review_touches_one_tenant_only)."""
     import pathlib
     root = pathlib.Path(__file__).resolve().parents[2]
     offenders = []
@@ -142,4 +143,4 @@ def test_core_sql_batch_helpers_take_tenant_explicitly():
         src = path.read_text()
         if "__table__" in src and "select(" in src:
             offenders.append(path.relative_to(root).as_posix())
-    assert sorted(offenders) == ["core/points/services.py", "core/tenancy/web.py"]
+    assert sorted(offenders) == ["core/points/services.py", "core/tenancy/web.py", "core/tiers/review.py"]
