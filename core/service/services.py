@@ -203,6 +203,11 @@ def set_hours(actor, *, weekdays, opens: str, closes: str, holidays=(), workdays
     holidays, workdays = sorted(set(holidays)), sorted(set(workdays))
     if set(holidays) & set(workdays):
         raise ServiceError("workdays", _l("A date cannot be both a holiday and an extra working day."))
+    # Two admins saving the first hours at once: the tenant's own row serialises them, so the
+    # second finds the first one's row instead of inserting a duplicate.
+    from core.tenancy.context import current_tenant_id
+    from core.tenancy.models import Tenant
+    db.session.execute(select(Tenant.id).where(Tenant.id == current_tenant_id()).with_for_update())
     row = hours_row()
     fields_ = ("weekdays", "opens", "closes", "holidays", "workdays")
     before = {k: getattr(row, k) for k in fields_} if row is not None else None
