@@ -153,3 +153,16 @@ def replace_card(data, card_id):
 def register(member_id):
     """Mark the member's online registration complete (from then on, points and member events)."""
     return services.register_online(g.principal, _member(member_id))
+
+
+@blp.route("/cards/<int:card_id>/renew", methods=["POST"])
+@requires("staff")
+@idempotent
+@blp.response(200, CardSchema)
+def renew_card(card_id):
+    """Renew a card under the live scheme's validity policy (December renewal, or 365 days)."""
+    card = db.session.get(Card, card_id) or abort(404)
+    try:
+        return services.renew_card(g.principal, card, live_scheme())
+    except services.MemberError as e:
+        _fail(e)

@@ -338,3 +338,33 @@ def dormant_query(as_of, months: int, tz):
     return (select(Member)
             .where(holds_card, or_(Member.last_purchase_at.is_(None), Member.last_purchase_at < cutoff))
             .order_by(Member.last_purchase_at.asc().nulls_first(), Member.id))
+
+
+def renew_card(actor, card: Card, scheme_row, at=None) -> Card:
+    """Renew a card under the scheme's validity policy. December renewal (001 第十六–十七条):
+    renewal is open in December only, and runs to the end of next year; a card not renewed is void
+    after December. 365 days from issue (001 星级酒店): another 365 days from the later of today
+    and the current end."""
+    from datetime import timedelta
+
+    from core.models import utcnow
+    at = at or utcnow()
+    if card.status == "void":
+        raise MemberError("card", _l("A void card cannot be renewed; issue a new one."), 409)
+    validity = _scheme_policies(scheme_row).get("validity") or {}
+    kind = validity.get("kind", "none")
+    before = card.valid_until
+    if kind == "december_renewal":
+        if at.astimezone(_tz()).month != 12:
+            raise MemberError("card", _l("Cards are renewed in December."), 409)
+        card.valid_until = valid_until(validity, at, _tz())
+    elif kind == "days_from_issue":
+        start = max(at, card.valid_until) if card.valid_until else at
+        card.valid_until = start + timedelta(days=int(validity["days"]))
+    else:
+        raise MemberError("card", _l("This scheme's cards do not expire."), 409)
+    card.status, card.void_reason = "active", None
+    audit.record(actor, "card.renew", "card", card.id,
+                 {"valid_until": before.isoformat() if before else None},
+                 {"valid_until": card.valid_until.isoformat()})
+    return card
