@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import (BadRequest, HTTPException, InternalServerError, RequestEntityTooLarge,
                                  UnsupportedMediaType)
 
+from core.errors import RuleError
 from core.extensions import csrf, db
 
 ERROR_CODES = {
@@ -54,6 +55,17 @@ def _message_for(error: HTTPException, field_errors: dict) -> str:
 
 class VipApi(Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        super()._register_error_handlers()
+        self._app.register_error_handler(RuleError, self.handle_rule_error)
+
+    def handle_rule_error(self, error: RuleError):
+        """A service refused the input: the same shape as every other error, naming the field."""
+        http = HTTPException(description=str(error.message))
+        http.code = error.status
+        http.data = {"message": str(error.message), "errors": error.field_errors()}
+        return self.handle_http_exception(http)
 
     def handle_http_exception(self, error):
         if not request.path.startswith("/api/"):

@@ -16,9 +16,6 @@ from core.plugins import all_positions
 blp = api_blueprint("staff_api", __name__, description="Staff, roles, positions and API keys")
 
 
-def _fail(e: services.IdentityError):
-    abort(e.status, errors={e.field: [str(e.message)]})
-
 
 @blp.route("/staff", methods=["GET"])
 @requires("manager")
@@ -34,10 +31,7 @@ def list_staff():
 @blp.arguments(StaffCreateSchema)
 @blp.response(201, StaffSchema)
 def add_staff(data):
-    try:
-        membership, token = services.add_staff(g.principal, known_positions=all_positions(current_app), **data)
-    except services.IdentityError as e:
-        _fail(e)
+    membership, token = services.add_staff(g.principal, known_positions=all_positions(current_app), **data)
     if token:
         link = url_for("auth.accept_invitation", token=token, _external=True)
         enqueue(send_mail, to=data["email"], subject=_("You are invited to %(name)s", name=g.tenant.name),
@@ -59,10 +53,7 @@ def get_staff(membership_id):
 @blp.response(200, StaffSchema)
 def patch_staff(data, membership_id):
     membership = services.get_staff(membership_id) or abort(404)
-    try:
-        return services.update_staff(g.principal, membership, known_positions=all_positions(current_app), **data)
-    except services.IdentityError as e:
-        _fail(e)
+    return services.update_staff(g.principal, membership, known_positions=all_positions(current_app), **data)
 
 
 @blp.route("/api-keys", methods=["GET"])
@@ -79,10 +70,7 @@ def list_api_keys():
 @blp.arguments(ApiKeySchema)
 @blp.response(201, NewApiKeySchema)
 def create_api_key(data):
-    try:
-        key, raw = services.create_api_key(g.principal, data["name"], data["role"])
-    except services.IdentityError as e:
-        _fail(e)
+    key, raw = services.create_api_key(g.principal, data["name"], data["role"])
     key.key = raw
     return key
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import services as audit
+from core.errors import RuleError
 from core.extensions import db
 from core.identity.models import ROLES, ApiKey, Membership, User
 from core.models import utcnow
@@ -22,10 +23,8 @@ INVITE_MAX_AGE = 7 * 24 * 3600
 RESET_MAX_AGE = 2 * 3600
 
 
-class IdentityError(ValueError):
-    def __init__(self, field: str, message: str, status: int = 422):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
+class IdentityError(RuleError):
+    """An identity rule refused the input."""
 
 
 def normalise_email(email: str) -> str:

@@ -14,9 +14,6 @@ from core.points.schemas import (AdjustSchema, BalanceSchema, LedgerEntrySchema,
 blp = api_blueprint("points_api", __name__, description="Points ledger (积分), redemption and the gift catalogue")
 
 
-def _fail(e):
-    abort(e.status, errors={e.field: [str(e.message)]})
-
 
 def _member(member_id):
     return get_member(member_id) or abort(404)
@@ -65,10 +62,7 @@ def statement(args, member_id):
 def redeem(data, member_id):
     """Exchange the member's own points for a gift (never cash). Refused when the points are short."""
     _member(member_id)
-    try:
-        return services.redeem(g.principal, member_id, data["reward_id"], data["quantity"], _key("redeem"))
-    except services.PointsError as e:
-        _fail(e)
+    return services.redeem(g.principal, member_id, data["reward_id"], data["quantity"], _key("redeem"))
 
 
 @blp.route("/members/<int:member_id>/points/adjust", methods=["POST"])
@@ -78,10 +72,7 @@ def redeem(data, member_id):
 @blp.response(201, LedgerEntrySchema)
 def adjust(data, member_id):
     _member(member_id)
-    try:
-        return services.adjust(g.principal, member_id, data["points"], data["reason"], _key("adjust"))
-    except services.PointsError as e:
-        _fail(e)
+    return services.adjust(g.principal, member_id, data["points"], data["reason"], _key("adjust"))
 
 
 @blp.route("/rewards", methods=["GET"])
@@ -97,7 +88,4 @@ def list_rewards():
 @blp.arguments(RewardSchema)
 @blp.response(201, RewardSchema)
 def create_reward(data):
-    try:
-        return services.create_reward(g.principal, data["code"], data["name"], data["points_cost"], data.get("stock"))
-    except services.PointsError as e:
-        _fail(e)
+    return services.create_reward(g.principal, data["code"], data["name"], data["points_cost"], data.get("stock"))

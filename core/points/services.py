@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from core import signals
 from core.audit.services import actor_label
+from core.errors import RuleError
 from core.extensions import db
 from core.jobs import job
 from core.members.models import Member
@@ -22,10 +23,8 @@ from core.models import utcnow
 from core.points.models import LedgerEntry, Reward
 
 
-class PointsError(ValueError):
-    def __init__(self, field: str, message, status: int = 422):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
+class PointsError(RuleError):
+    """A points rule refused the input."""
 
 
 def lock_member(member_id: int) -> Member:

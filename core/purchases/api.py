@@ -12,9 +12,6 @@ from core.purchases.schemas import (PurchaseSchema, QuoteRequestSchema, QuoteSch
 blp = api_blueprint("purchases_api", __name__, description="Quoting and recording purchases")
 
 
-def _fail(e):
-    abort(e.status, errors={e.field: [str(e.message)]})
-
 
 def _member(member_id):
     if member_id is None:
@@ -38,11 +35,8 @@ def _with_member_state(purchase):
 @blp.response(200, QuoteSchema)
 def quote(data):
     """Price a basket line by line for a member (nothing is recorded)."""
-    try:
-        result, _row, tier = services.quote(_member(data.get("member_id")), services.parse_lines(data["lines"]),
-                                            data.get("purchased_at") or utcnow(), data["id_checked"])
-    except services.PurchaseError as e:
-        _fail(e)
+    result, _row, tier = services.quote(_member(data.get("member_id")), services.parse_lines(data["lines"]),
+                                        data.get("purchased_at") or utcnow(), data["id_checked"])
     out = result.__dict__ | {"tier_key": tier.key if tier else None}
     out["lines"] = [line.__dict__ | {"rate_applied": str(line.rate_applied) if line.rate_applied is not None else None}
                     for line in result.lines]
@@ -58,13 +52,10 @@ def record(data):
     """Record a purchase once by its external id: points accrue and upgrades apply at once.
     The same id again answers 200 with the purchase as first recorded."""
     _member(data.get("member_id"))
-    try:
-        purchase, created = services.record(
-            g.principal, external_id=data["external_id"], member_id=data.get("member_id"),
-            lines=services.parse_lines(data["lines"]), purchased_at=data.get("purchased_at"),
-            id_checked=data["id_checked"])
-    except services.PurchaseError as e:
-        _fail(e)
+    purchase, created = services.record(
+        g.principal, external_id=data["external_id"], member_id=data.get("member_id"),
+        lines=services.parse_lines(data["lines"]), purchased_at=data.get("purchased_at"),
+        id_checked=data["id_checked"])
     return _with_member_state(purchase), 201 if created else 200
 
 
@@ -84,9 +75,6 @@ def record_return(data, purchase_id):
     """Return units of a purchase, once by the return's own id: the refund is what was paid for
     them, and the points they earned are reversed (never below zero)."""
     original = services.get_purchase(purchase_id) or abort(404)
-    try:
-        purchase, created = services.record_return(g.principal, external_id=data["external_id"],
-                                                   original=original, items=data["lines"])
-    except services.PurchaseError as e:
-        _fail(e)
+    purchase, created = services.record_return(g.principal, external_id=data["external_id"],
+                                               original=original, items=data["lines"])
     return _with_member_state(purchase), 201 if created else 200

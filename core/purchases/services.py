@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from core import signals
 from core.audit.services import actor_label
+from core.errors import RuleError
 from core.extensions import db
 from core.members.models import Member
 from core.members.services import ensure_card, upgrade_card_in_place
@@ -33,10 +34,8 @@ from core.tiers.rules import PaidPurchase, evaluate_upgrade
 DEFAULT_WINDOW_MONTHS = 12
 
 
-class PurchaseError(ValueError):
-    def __init__(self, field: str, message, status: int = 422):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
+class PurchaseError(RuleError):
+    """A purchase rule refused the input."""
 
 
 def tenant_zone() -> ZoneInfo:

@@ -1,5 +1,4 @@
 from flask import current_app, g
-from flask_smorest import abort
 
 from core.api import api_blueprint, idempotent
 from core.identity.permissions import requires
@@ -23,10 +22,7 @@ def get_settings():
 @blp.arguments(TenantPatchSchema(partial=True))
 @blp.response(200, TenantSchema)
 def patch_settings(values):
-    try:
-        return services.update_settings(g.principal, g.tenant, values, registry(current_app))
-    except services.TenantError as e:
-        abort(422, errors={e.field: [str(e.message)]})
+    return services.update_settings(g.principal, g.tenant, values, registry(current_app))
 
 
 @blp.route("/domains", methods=["GET"])

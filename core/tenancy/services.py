@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core import signals
 from core.audit import services as audit
+from core.errors import RuleError
 from core.extensions import db
 from core.tenancy.models import LOCALES, SLUG_PATTERN, TENANT_STATUSES, Tenant
 
@@ -16,13 +17,8 @@ SETTINGS_FIELDS = ("name", "timezone", "currency", "default_locale")
 RESERVED_SLUGS = {"admin", "api", "static", "platform", "login", "logout", "signup", "t", "www"}
 
 
-class TenantError(ValueError):
+class TenantError(RuleError):
     """A rule about tenants was broken; ``field`` names the input at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def validate_slug(slug: str) -> str:

@@ -17,10 +17,6 @@ from core.tiers.schemas import (DecisionSchema, NewSchemeSchema, PublishSchema, 
 blp = api_blueprint("tiers_api", __name__, description="Tier schemes (会员等级制度), versions and tier changes")
 
 
-def _fail(e: services.SchemeError):
-    errors = {e.field: e.errors} if e.errors else {e.field: [str(e.message)]}
-    abort(e.status, errors=errors, message=str(e.message))
-
 
 def _scheme(scheme_id) -> TierScheme:
     return db.session.get(TierScheme, scheme_id) or abort(404)
@@ -48,11 +44,8 @@ def list_schemes():
 @blp.arguments(NewSchemeSchema)
 @blp.response(201, SchemeSchema)
 def create_scheme(data):
-    try:
-        return services.create_draft(g.principal, document=data.get("document"), template=data.get("template"),
-                                     copy_of=data.get("copy_of"), note=data.get("note"))
-    except services.SchemeError as e:
-        _fail(e)
+    return services.create_draft(g.principal, document=data.get("document"), template=data.get("template"),
+                                 copy_of=data.get("copy_of"), note=data.get("note"))
 
 
 @blp.route("/schemes/<int:scheme_id>", methods=["GET"])
@@ -68,10 +61,7 @@ def get_scheme(scheme_id):
 @blp.arguments(SchemePatchSchema)
 @blp.response(200, SchemeSchema)
 def edit_scheme(data, scheme_id):
-    try:
-        return services.update_draft(g.principal, _scheme(scheme_id), data["document"])
-    except services.SchemeError as e:
-        _fail(e)
+    return services.update_draft(g.principal, _scheme(scheme_id), data["document"])
 
 
 @blp.route("/schemes/<int:scheme_id>/publish", methods=["POST"])
@@ -82,10 +72,7 @@ def edit_scheme(data, scheme_id):
 def publish(data, scheme_id):
     """Make this version live. Published versions are never edited; members keep the version
     that granted their tier in their history."""
-    try:
-        return services.publish(g.principal, _scheme(scheme_id), data.get("note"))
-    except services.SchemeError as e:
-        _fail(e)
+    return services.publish(g.principal, _scheme(scheme_id), data.get("note"))
 
 
 @blp.route("/members/<int:member_id>/tier-changes", methods=["GET"])
@@ -105,10 +92,7 @@ def member_history(member_id):
 def decide(data, change_id):
     """Approve or reject a tier the rules only proposed (manual review)."""
     change = db.session.get(TierChange, change_id) or abort(404)
-    try:
-        return services.decide(g.principal, change, data["approve"], get_member(change.member_id))
-    except services.SchemeError as e:
-        _fail(e)
+    return services.decide(g.principal, change, data["approve"], get_member(change.member_id))
 
 
 @blp.route("/tier-review", methods=["GET"])

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from core import signals
 from core.audit import services as audit
+from core.errors import RuleError
 from core.extensions import db
 from core.jobs import job
 from core.models import utcnow
@@ -16,10 +17,8 @@ from core.tiers.ladders import TEMPLATES
 from core.tiers.models import TierChange, TierScheme
 
 
-class SchemeError(ValueError):
-    def __init__(self, field: str, message, status: int = 422, errors: dict | None = None):
-        super().__init__(message)
-        self.field, self.message, self.status, self.errors = field, message, status, errors
+class SchemeError(RuleError):
+    """A scheme rule refused the input."""
 
 
 def validate_document(document: dict) -> dict:
