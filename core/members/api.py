@@ -15,9 +15,6 @@ from core.tiers.services import live_scheme
 blp = api_blueprint("members_api", __name__, description="Members (会员), their cards and the front-desk lookup")
 
 
-def _fail(e):
-    abort(e.status, errors={e.field: [str(e.message)]})
-
 
 def _member(member_id) -> Member:
     return services.get_member(member_id) or abort(404)
@@ -69,10 +66,7 @@ def dormant(args):
 @blp.arguments(MemberSchema)
 @blp.response(201, MemberSchema)
 def create_member(data):
-    try:
-        return services.create_member(g.principal, data)
-    except services.MemberError as e:
-        _fail(e)
+    return services.create_member(g.principal, data)
 
 
 @blp.route("/members/<int:member_id>", methods=["GET"])
@@ -94,10 +88,7 @@ def get_member(member_id):
 @blp.response(200, MemberSchema)
 def patch_member(data, member_id):
     member = _member(member_id)
-    try:
-        return services.update_member(g.principal, member, data)
-    except services.MemberError as e:
-        _fail(e)
+    return services.update_member(g.principal, member, data)
 
 
 @blp.route("/members/<int:member_id>/access-log", methods=["GET"])
@@ -125,10 +116,7 @@ def list_cards(member_id):
 @blp.response(201, CardSchema)
 def issue_card(data, member_id):
     """Hand over a physical card; the member's other active card is void from this moment."""
-    try:
-        return services.issue_card(g.principal, _member(member_id), data["number"], scheme_row=live_scheme())
-    except services.MemberError as e:
-        _fail(e)
+    return services.issue_card(g.principal, _member(member_id), data["number"], scheme_row=live_scheme())
 
 
 @blp.route("/cards/<int:card_id>/replace", methods=["POST"])
@@ -139,11 +127,8 @@ def issue_card(data, member_id):
 def replace_card(data, card_id):
     """A lost card: after the ID check a new card is issued and the old number is void at once."""
     card = db.session.get(Card, card_id) or abort(404)
-    try:
-        return services.replace_lost_card(g.principal, card, data["new_number"], data.get("id_number_shown"),
-                                          scheme_row=live_scheme())
-    except services.MemberError as e:
-        _fail(e)
+    return services.replace_lost_card(g.principal, card, data["new_number"], data.get("id_number_shown"),
+                                      scheme_row=live_scheme())
 
 
 @blp.route("/members/<int:member_id>/registration", methods=["POST"])
@@ -162,7 +147,4 @@ def register(member_id):
 def renew_card(card_id):
     """Renew a card under the live scheme's validity policy (December renewal, or 365 days)."""
     card = db.session.get(Card, card_id) or abort(404)
-    try:
-        return services.renew_card(g.principal, card, live_scheme())
-    except services.MemberError as e:
-        _fail(e)
+    return services.renew_card(g.principal, card, live_scheme())

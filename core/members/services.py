@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core import signals
 from core.audit import services as audit
+from core.errors import RuleError
 from core.extensions import db
 from core.members.models import CONTACT_CHANNELS, GENDERS, Card, Member, MemberAccessLog
 from core.tenancy.sequences import next_value
@@ -20,10 +21,8 @@ PROFILE_FIELDS = ("name", "gender", "phone", "birthday", "email", "address", "pr
                   "family", "personality", "hobbies", "contact_channel", "promotions_consent", "notes")
 
 
-class MemberError(ValueError):
-    def __init__(self, field: str, message, status: int = 422):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
+class MemberError(RuleError):
+    """A member rule refused the input."""
 
 
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")

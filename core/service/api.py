@@ -14,9 +14,6 @@ blp = api_blueprint("service_api", __name__,
                                 "visits; due times from the tier's response time in working hours")
 
 
-def _fail(e: services.ServiceError):
-    abort(e.status, errors={e.field: [str(e.message)]})
-
 
 def _request(request_id):
     return services.get_request(request_id) or abort(404)
@@ -30,10 +27,7 @@ def _request(request_id):
 def create_request(data):
     """Open a request. Priority and due time come from the member's tier: an SVIP (30 minutes) asking
     at 17:20 on a working day is due 09:20 the next working day."""
-    try:
-        return services.create_request(g.principal, **data)
-    except services.ServiceError as e:
-        _fail(e)
+    return services.create_request(g.principal, **data)
 
 
 @blp.route("/service-requests", methods=["GET"])
@@ -62,10 +56,7 @@ def get_request(request_id):
 def change_status(data, request_id):
     """Move the request on (open → in_progress → resolved → closed, or cancelled). Refused with 409
     when the move is not allowed from the current status, or a complaint's steps are not done."""
-    try:
-        return services.change_status(g.principal, request_id, data["to"], data.get("note"))
-    except services.ServiceError as e:
-        _fail(e)
+    return services.change_status(g.principal, request_id, data["to"], data.get("note"))
 
 
 @blp.route("/service-requests/<int:request_id>/assign", methods=["POST"])
@@ -75,10 +66,7 @@ def change_status(data, request_id):
 @blp.response(200, ServiceRequestSchema)
 def assign(data, request_id):
     """Give the request to a staff member of this tenant (null takes it back)."""
-    try:
-        return services.assign(g.principal, request_id, data["membership_id"], data.get("note"))
-    except services.ServiceError as e:
-        _fail(e)
+    return services.assign(g.principal, request_id, data["membership_id"], data.get("note"))
 
 
 @blp.route("/service-requests/<int:request_id>/complaint-steps", methods=["POST"])
@@ -89,10 +77,7 @@ def assign(data, request_id):
 def tick_step(data, request_id):
     """Tick one of a complaint's nine steps (listen, talk, apologise, analyse, explain, handle,
     compensate, confirm_satisfaction, follow_up)."""
-    try:
-        return services.tick_complaint_step(g.principal, request_id, data["step"], data.get("note"))
-    except services.ServiceError as e:
-        _fail(e)
+    return services.tick_complaint_step(g.principal, request_id, data["step"], data.get("note"))
 
 
 @blp.route("/service-kinds", methods=["GET"])
@@ -123,8 +108,5 @@ def get_hours():
 @blp.response(200, ServiceHoursSchema)
 def put_hours(data):
     """Replace the working hours. Requests already made keep their due time."""
-    try:
-        row = services.set_hours(g.principal, **data)
-    except services.ServiceError as e:
-        _fail(e)
+    row = services.set_hours(g.principal, **data)
     return _hours_answer(row)

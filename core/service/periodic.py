@@ -32,9 +32,10 @@ from calendar import isleap, monthrange
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale, gettext as _
-from sqlalchemy import (String, and_, case, cast, exists, extract, func, insert, literal, null, or_, select, true,
-                        update)
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from sqlalchemy import (BigInteger, String, and_, case, cast, exists, extract, func, insert, literal, null, or_,
+                        select, true, update)
 
 from core.audit import services as audit
 from core.extensions import db
@@ -145,10 +146,11 @@ def write_requests(tenant_id: int, as_of: datetime, kind: str, source, job_name:
             .where(~exists().where(sr.c.tenant_id == tenant_id, sr.c.dedupe_key == src.c.dedupe_key))
             .cte("cand"))
     at = literal(as_of, type_=sr.c.created_at.type)
-    rows = select(literal(tenant_id), _request_no(literal(base) + cand.c.rn), cand.c.member_id, literal(kind),
-                  cand.c.channel, cand.c.subject, cand.c.detail, cand.c.priority, cand.c.tier_key,
-                  null(), at, cand.c.due_at, literal("open"), literal(SYSTEM), at, at,
-                  cand.c.dedupe_key).where(true())  # SQLite: an upsert's SELECT needs a WHERE
+    number = literal(base, BigInteger) + cand.c.rn
+    rows = (select(literal(tenant_id), _request_no(number), cand.c.member_id, literal(kind), cand.c.channel,
+                   cand.c.subject, cand.c.detail, cand.c.priority, cand.c.tier_key, null(), at, cand.c.due_at,
+                   literal("open"), literal(SYSTEM), at, at, cand.c.dedupe_key)
+            .where(true()))  # SQLite: the SELECT of an upsert needs a WHERE, or ON reads as a join's
     new_requests = (_upsert(sr).from_select(_REQUEST_COLUMNS, rows)
                     .on_conflict_do_nothing(index_elements=[sr.c.tenant_id, sr.c.dedupe_key]))
     batch = select(func.count()).select_from(cand).scalar_subquery()
@@ -164,7 +166,7 @@ def write_requests(tenant_id: int, as_of: datetime, kind: str, source, job_name:
         history = events_for(written.c.id).returning(ev.c.id).cte("history")
         made = db.session.scalar(
             update(seq).where(seq.c.tenant_id == tenant_id, seq.c.name == SEQUENCE)
-            .values(value=literal(base) + batch)
+            .values(value=literal(base, BigInteger) + batch)
             .returning(select(func.count()).select_from(history).scalar_subquery()))
     else:  # SQLite: this transaction holds the database's write lock since _lock_sequence
         size = db.session.scalar(select(batch))
@@ -210,8 +212,9 @@ def _channel(m):
 
 def _consent_note(m):
     """A service call may mention offers only to a member who agreed to receive them."""
-    return case((m.c.promotions_consent == true(), " " + _("The member has agreed to receive promotions.")),
-                else_=" " + _("The member has not agreed to receive promotions: mention none."))
+    sep = "" if str(get_locale()).startswith("zh") else " "  # Chinese sentences follow each other unspaced
+    return case((m.c.promotions_consent == true(), sep + _("The member has agreed to receive promotions.")),
+                else_=sep + _("The member has not agreed to receive promotions: mention none."))
 
 
 def _key(prefix: str, id_column):
@@ -270,10 +273,10 @@ def purchase_follow_ups_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None
     p, m = Purchase.__table__, Member.__table__
     tier_key, priority = _member_terms(m, _scheme())
     with _texts(tenant_id):
-        marker = "\x1f"
-        before, after = _("Purchase %(receipt)s of %(date)s: ask how the goods suit the member (fit, quality, "
-                          "care) and note any wish or complaint. Call between the 3rd and the 7th day after "
-                          "the purchase.", receipt=marker, date=day.isoformat()).split(marker, 1)
+        marker = "\x1f"  # where each row's receipt number goes, in whatever order the language puts it
+        before, _sep, after = _("Purchase %(receipt)s of %(date)s: ask how the goods suit the member (fit, "
+                                "quality, care) and note any wish or complaint. Call between the 3rd and the 7th "
+                                "day after the purchase.", receipt=marker, date=day.isoformat()).partition(marker)
         subject = _("Follow-up call after a purchase")
         consent = _consent_note(m)
     due = close_by(day + timedelta(days=FOLLOW_UP_AFTER_DAYS), day + timedelta(days=FOLLOW_UP_BY_DAYS), as_of, tz)
@@ -384,7 +387,7 @@ def run_for_every_tenant(per_tenant, as_of: datetime | str | None = None) -> int
             with tenant_context(tenant_id):
                 total += per_tenant(tenant_id, ZoneInfo(zone), as_of)
                 db.session.commit()
-        except Exception as exc:  # noqa: BLE001 - one tenant's trouble must not cost the others their day
+        except Exception as exc:  # one tenant's trouble must not cost the others their day
             db.session.rollback()
             log.exception("%s failed for tenant %s", per_tenant.__name__, tenant_id)
             failure = failure or exc

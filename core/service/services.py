@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from core import signals
 from core.audit import services as audit
+from core.errors import RuleError
 from core.extensions import db
 from core.identity.models import Membership
 from core.members.models import Member
@@ -28,10 +29,8 @@ from core.tenancy.sequences import next_value
 from core.tiers.services import live_scheme, scheme_of
 
 
-class ServiceError(ValueError):
-    def __init__(self, field: str, message, status: int = 422):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
+class ServiceError(RuleError):
+    """A service request rule refused the input."""
 
 
 # ---- kinds ----------------------------------------------------------------------------------------

@@ -135,7 +135,10 @@ def test_core_sql_batch_helpers_take_tenant_explicitly():
     tenants' data present: the API-key lookup (authenticates by the key's own hash) and the
     set-based points expiry (``expire_due``, tenant_id in every statement; see
     tests/core/loyalty/test_expiry.py::test_other_tenants_are_untouched), the tier review
-    (tests/core/loyalty/test_tier_review.py::test_review_touches_one_tenant_only)."""
+    (tests/core/loyalty/test_tier_review.py::test_review_touches_one_tenant_only), the periodic
+    service tasks (``core.service.periodic``: birthday greetings, follow-ups, renewal notices, dormant
+    follow-ups and their numbering; see
+    tests/core/jobs_loyalty/test_isolation.py::test_each_job_writes_only_the_tenant_it_is_given)."""
     import pathlib
     root = pathlib.Path(__file__).resolve().parents[2]
     offenders = []
@@ -143,4 +146,5 @@ def test_core_sql_batch_helpers_take_tenant_explicitly():
         src = path.read_text()
         if "__table__" in src and "select(" in src:
             offenders.append(path.relative_to(root).as_posix())
-    assert sorted(offenders) == ["core/points/services.py", "core/tenancy/web.py", "core/tiers/review.py"]
+    assert sorted(offenders) == ["core/points/services.py", "core/service/periodic.py", "core/tenancy/web.py",
+                                 "core/tiers/review.py"]
