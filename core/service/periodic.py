@@ -40,9 +40,9 @@ from sqlalchemy import (BigInteger, String, and_, case, cast, exists, extract, f
 from core.audit import services as audit
 from core.extensions import db
 from core.jobs import job
+from core.jobs.tenants import aware, run_for_every_tenant
 from core.members.models import Card, Member
 from core.members.services import dormant_cutoff
-from core.models import utcnow
 from core.purchases.models import Purchase
 from core.service.models import ServiceRequest, ServiceRequestEvent
 from core.service.services import _window, _working_days, working_hours
@@ -62,16 +62,6 @@ _CHANNEL = {"call": "phone", "sms": "sms", "email": "email", "wechat": "wechat"}
 
 
 # ---- dates ---------------------------------------------------------------------------------------
-
-def _aware(as_of: datetime | str | None) -> datetime:
-    if as_of is None:
-        return utcnow()
-    if isinstance(as_of, str):  # a job argument arrives as text through RQ
-        as_of = datetime.fromisoformat(as_of)
-    if as_of.tzinfo is None:
-        raise ValueError("as_of must be timezone-aware")
-    return as_of
-
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=tz)
@@ -241,7 +231,7 @@ def birthday_greetings_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None 
     member gets one, whether or not they accept promotions: a greeting is not one, and it carries
     none (003 篇2)."""
     _check_context(tenant_id)
-    as_of = _aware(as_of)
+    as_of = aware(as_of)
     today = as_of.astimezone(tz).date()
     m = Member.__table__
     on_the_day = and_(extract("month", m.c.birthday) == today.month, extract("day", m.c.birthday) == today.day)
@@ -267,7 +257,7 @@ def purchase_follow_ups_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None
     """A follow-up call for every sale to a member made exactly 3 days ago (tenant dates), due by the
     end of the 7th day after it (the latest working day up to then), once per purchase."""
     _check_context(tenant_id)
-    as_of = _aware(as_of)
+    as_of = aware(as_of)
     today = as_of.astimezone(tz).date()
     day = today - timedelta(days=FOLLOW_UP_AFTER_DAYS)
     p, m = Purchase.__table__, Member.__table__
@@ -299,7 +289,7 @@ def renewal_notices_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None = N
     (``december_renewal``), a reminder for every member holding an active card that lapses at the
     coming new year; once per member per year. Nothing in any other month or under any other scheme."""
     _check_context(tenant_id)
-    as_of = _aware(as_of)
+    as_of = aware(as_of)
     today = as_of.astimezone(tz).date()
     scheme = _scheme()
     if today.month != 12 or scheme is None or scheme.policies.validity.kind != "december_renewal":
@@ -344,7 +334,7 @@ def dormant_follow_ups_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None 
     """On the first day of each month (tenant time), a follow-up call for every dormant member,
     due by the end of the month's last working day; once per member per month."""
     _check_context(tenant_id)
-    as_of = _aware(as_of)
+    as_of = aware(as_of)
     today = as_of.astimezone(tz).date()
     if today.day != 1:
         return 0
@@ -370,31 +360,6 @@ def dormant_follow_ups_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None 
 
 
 # ---- the jobs (RQ cron: core/jobs/cron.py) ----------------------------------------------------------
-
-def run_for_every_tenant(per_tenant, as_of: datetime | str | None = None) -> int:
-    """Run ``per_tenant(tenant_id, tz, as_of)`` for each active tenant, each in its own context and
-    transaction. A tenant that fails is rolled back and logged, the others still run; the first
-    failure is raised at the end so the job is marked failed (the next run retries: nothing is lost,
-    nothing doubled)."""
-    from core.tenancy.context import tenant_context
-    from core.tenancy.models import Tenant
-    as_of = _aware(as_of)
-    total, failure = 0, None
-    tenants = [(t.id, t.timezone) for t in db.session.scalars(select(Tenant).where(Tenant.status == "active"))]
-    db.session.commit()
-    for tenant_id, zone in tenants:
-        try:
-            with tenant_context(tenant_id):
-                total += per_tenant(tenant_id, ZoneInfo(zone), as_of)
-                db.session.commit()
-        except Exception as exc:  # one tenant's trouble must not cost the others their day
-            db.session.rollback()
-            log.exception("%s failed for tenant %s", per_tenant.__name__, tenant_id)
-            failure = failure or exc
-    if failure is not None:
-        raise failure
-    return total
-
 
 @job("periodic")
 def birthday_greetings(as_of: str | None = None) -> int:

@@ -168,17 +168,8 @@ def run_review(tenant_id: int, tz, as_of=None) -> int:
 
 
 @job("periodic")
-def review_tiers() -> int:
-    """Hourly (RQ cron): each tenant's due review, in its own context. Idempotent: a member moved
-    down no longer qualifies to be moved again."""
-    from zoneinfo import ZoneInfo
-
-    from core.tenancy.context import tenant_context
-    from core.tenancy.models import Tenant
-    total = 0
-    for tenant in db.session.scalars(select(Tenant).where(Tenant.status == "active")).all():
-        tid, tz = tenant.id, ZoneInfo(tenant.timezone)
-        with tenant_context(tid):
-            total += run_review(tid, tz)
-            db.session.commit()
-    return total
+def review_tiers(as_of: str | None = None) -> int:
+    """Hourly (RQ cron): each tenant's due review. Idempotent: a member moved down no longer
+    qualifies to be moved again."""
+    from core.jobs.tenants import run_for_every_tenant
+    return run_for_every_tenant(lambda tenant_id, tz, at: run_review(tenant_id, tz, at), as_of or utcnow())
