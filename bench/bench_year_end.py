@@ -56,10 +56,8 @@ due AS (
     FROM member m JOIN per_member p ON p.member_id = m.id
     WHERE m.tenant_id = %(tid)s AND p.due > 0 AND m.points_balance > 0 FOR UPDATE OF m),
 written AS (
-    INSERT INTO ledger_entry (tenant_id, member_id, kind, points, balance_after, reason, actor_label,
-                              idempotency_key, created_at)
-    SELECT %(tid)s, member_id, 'expire', -n, points_balance - n, 'points expired', 'system',
-           'expire:floor:' || member_id, %(as_of)s FROM due
+    INSERT INTO ledger_entry (tenant_id, member_id, kind, points, balance_after, reason, actor_label, created_at)
+    SELECT %(tid)s, member_id, 'expire', -n, points_balance - n, 'points expired', 'system', %(as_of)s FROM due
     RETURNING member_id, points)
 UPDATE member SET points_balance = member.points_balance + written.points
 FROM written WHERE member.id = written.member_id AND member.tenant_id = %(tid)s

@@ -174,18 +174,16 @@ def expire_due(tenant_id: int, as_of: datetime, member_id: int | None = None) ->
         per_member = per_member.where(le.c.member_id == member_id)
     per_member = per_member.group_by(le.c.member_id).having(expirable > consumed).subquery("per_member")
     n = case((per_member.c.due < m.c.points_balance, per_member.c.due), else_=m.c.points_balance)
-    stamp = as_of.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M")
     due = (select(m.c.id.label("member_id"), (-n).label("points"), (m.c.points_balance - n).label("balance_after"))
            .join(per_member, per_member.c.member_id == m.c.id)
            .where(m.c.tenant_id == tenant_id, m.c.points_balance > 0))
-    columns = ["tenant_id", "member_id", "kind", "points", "balance_after", "reason", "actor_label",
-               "idempotency_key", "created_at"]
+    # No idempotency key: the amount is computed from the ledger itself (a re-run finds nothing
+    # due) and concurrent runs serialise on the member rows.
+    columns = ["tenant_id", "member_id", "kind", "points", "balance_after", "reason", "actor_label", "created_at"]
 
     def rows_from(src):
         return select(literal(tenant_id), src.c.member_id, literal("expire"), src.c.points, src.c.balance_after,
-                      literal("points expired"), literal("system"),
-                      literal(f"expire:{stamp}:") + func.cast(src.c.member_id, db.String),
-                      literal(as_of, type_=le.c.created_at.type))
+                      literal("points expired"), literal("system"), literal(as_of, type_=le.c.created_at.type))
 
     if db.session.get_bind().dialect.name == "postgresql":
         # lock, compute, append and rebalance in one statement

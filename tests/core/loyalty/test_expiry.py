@@ -81,3 +81,15 @@ def test_expired_points_cannot_be_redeemed(app, vip, two_tenants, monkeypatch):
     short = api("POST", f"/members/{mid}/points/redeem", {"reward_id": gift["id"]})
     assert short.status_code == 422
     assert api.ok("GET", f"/members/{mid}/points")["balance"] == 0
+
+
+def test_a_backdated_purchase_after_a_sweep_expires_in_the_next_one(app, client, vip, two_tenants):
+    """Found by the property test: a purchase from last year uploaded after New Year earns points
+    already past their end; the next sweep in the same minute must expire them, not crash."""
+    api, mid = vip
+    assert _run(app, two_tenants["a"], NEW_YEAR_UTC) == 1
+    buy(api, mid, "late-upload", [line(200, "promotional")], at=datetime(2026, 12, 20, 10, tzinfo=SH))
+    assert api.ok("GET", f"/members/{mid}/points/entries")[0]["points"] == 200
+    assert _run(app, two_tenants["a"], NEW_YEAR_UTC) == 1
+    assert [e["points"] for e in api.ok("GET", f"/members/{mid}/points/entries") if e["kind"] == "expire"] == \
+        [-200, -1000]

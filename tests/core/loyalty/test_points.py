@@ -129,3 +129,46 @@ def test_balance_is_the_sum_of_the_ledger_for_any_history(app, world, two_tenant
             assert m.points_balance >= 0
             assert m.points_balance == points.ledger_sum(member.id)
             db.session.commit()
+
+
+every_kind = st.lists(st.tuples(st.sampled_from(["earn", "redeem", "adjust", "reverse", "expire"]),
+                                st.integers(1, 400), st.integers(0, 800)),
+                      min_size=1, max_size=30)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=every_kind)
+def test_ledger_invariants_hold_for_every_kind_of_movement(app, world, two_tenants, ops):
+    """Random histories of earns (expiring at random days), redemptions, adjustments, reversals
+    capped at the balance and expiry sweeps: the balance is always the ledger's sum, never below
+    zero, and a sweep run twice at the same moment expires nothing more."""
+    from datetime import datetime, timedelta, timezone
+
+    from core.members.services import create_member
+    from core.tenancy import tenant_context
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with app.app_context(), tenant_context(two_tenants["a"]):
+        member = create_member(None, {"name": "随机"})
+        db.session.commit()
+        for i, (kind, n, day) in enumerate(ops):
+            try:
+                if kind == "earn":
+                    points.post(None, member.id, "earn", n, "t", expires_at=t0 + timedelta(days=day))
+                elif kind == "redeem":
+                    points.post(None, member.id, "redeem", -n, "t")
+                elif kind == "adjust":
+                    points.adjust(None, member.id, n if i % 2 else -n, "t")
+                elif kind == "reverse":
+                    points.post(None, member.id, "reverse", -n, "t", allow_partial=True)
+                else:
+                    at = t0 + timedelta(days=day)
+                    points.expire_due(two_tenants["a"], at, member.id)
+                    db.session.commit()
+                    assert points.expire_due(two_tenants["a"], at, member.id) == 0
+                db.session.commit()
+            except points.PointsError:
+                db.session.rollback()
+            m = points.lock_member(member.id)
+            assert m.points_balance >= 0
+            assert m.points_balance == points.ledger_sum(member.id)
+            db.session.commit()
