@@ -8,7 +8,9 @@ class Purchase(TenantScoped, Timestamped, db.Model):
 
     __tablename__ = "purchase"
     __table_args__ = (db.UniqueConstraint("tenant_id", "external_id"),
-                      db.Index("ix_purchase_tenant_member_time", "tenant_id", "member_id", "purchased_at"))
+                      db.Index("ix_purchase_tenant_member_time", "tenant_id", "member_id", "purchased_at"),
+                      # the tier review and the follow-up job read a tenant's purchases by time
+                      db.Index("ix_purchase_tenant_time", "tenant_id", "purchased_at"))
     id = db.Column(db.Integer, primary_key=True)
     external_id = db.Column(db.String(100), nullable=False)
     kind = db.Column(db.String(8), nullable=False, default="sale")  # sale | return
