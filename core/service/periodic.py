@@ -254,12 +254,18 @@ def birthday_greetings_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None 
 # ---- 2. follow-up calls after a purchase (宝贝回访) ---------------------------------------------------
 
 def purchase_follow_ups_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None = None) -> int:
-    """A follow-up call for every sale to a member made exactly 3 days ago (tenant dates), due by the
-    end of the 7th day after it (the latest working day up to then), once per purchase."""
+    """A follow-up call for every sale to a member made 3 days ago (tenant dates), due by the end of
+    the 7th day after it (the latest working day up to then), once per purchase. A purchase whose
+    3rd day the job missed (an outage) is still caught up until its 7th day (002: 3–7 days)."""
     _check_context(tenant_id)
     as_of = aware(as_of)
     today = as_of.astimezone(tz).date()
-    day = today - timedelta(days=FOLLOW_UP_AFTER_DAYS)
+    return sum(_follow_ups_of_day(tenant_id, tz, as_of, today - timedelta(days=back))
+               for back in range(FOLLOW_UP_BY_DAYS, FOLLOW_UP_AFTER_DAYS - 1, -1))
+
+
+def _follow_ups_of_day(tenant_id: int, tz: ZoneInfo, as_of: datetime, day) -> int:
+    """The follow-ups for the sales of one tenant-local ``day`` (set-based)."""
     p, m = Purchase.__table__, Member.__table__
     tier_key, priority = _member_terms(m, _scheme())
     with _texts(tenant_id):

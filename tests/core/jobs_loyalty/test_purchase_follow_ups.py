@@ -97,3 +97,12 @@ def test_the_job_runs_every_tenant(app, sales):
     with app.app_context():
         assert periodic.purchase_follow_ups(as_of=sh(2026, 10, 15, 9).isoformat()) == 3  # A's two, B's one
         assert periodic.purchase_follow_ups(as_of=sh(2026, 10, 15, 10).isoformat()) == 0
+
+
+def test_a_missed_third_day_is_caught_up_until_the_seventh(app, sales):
+    """An outage on the 15th: the 12th's purchases are still followed up on the 16th … 19th, not later."""
+    fn, ta = periodic.purchase_follow_ups_for, sales["ta"]
+    assert run(app, fn, ta, sh(2026, 10, 21, 9)) == 0        # 12th + 9, 13th + 8: too late for a 3–7-day call
+    assert run(app, fn, ta, sh(2026, 10, 19, 9)) == 3        # the 12th + 7 and the 13th + 6: all caught up
+    assert run(app, fn, ta, sh(2026, 10, 19, 10)) == 0
+    assert sorted(_keys(app, ta)) == sorted(f"followup:{sales[p]}" for p in ("p1", "p2", "p3"))
