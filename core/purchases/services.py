@@ -104,6 +104,13 @@ def quote(member: Member | None, lines: list[BasketLine], at: datetime, id_check
     return result, scheme_row, tier
 
 
+def _lock_member(member_id: int):
+    try:
+        return points.lock_member(member_id)
+    except points.PointsError:
+        raise PurchaseError("member_id", _l("No such member.")) from None
+
+
 def _fingerprint(member_id, lines, id_checked) -> str:
     payload = {"m": member_id, "l": [asdict(l) for l in lines], "i": id_checked}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
@@ -129,7 +136,7 @@ def record(actor, *, external_id: str, member_id: int | None, lines: list[Basket
     fingerprint = _fingerprint(member_id, lines, id_checked)
     given_time = purchased_at
     purchased_at = purchased_at or utcnow()
-    member = points.lock_member(member_id) if member_id is not None else None
+    member = _lock_member(member_id) if member_id is not None else None
     done = _existing(external_id)
     if done is not None:
         # A retry may leave the time out (the till resends); if it states one, it must be the same.
