@@ -80,6 +80,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(tenancy_views.bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(platform_views.bp)
+    from core.tiers import views as tiers_views
+    app.register_blueprint(tiers_views.bp)
     api.register_blueprint(tenancy_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(identity_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(audit_api.blp, url_prefix="/api/v1/t/<tenant>")

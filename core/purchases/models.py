@@ -22,6 +22,9 @@ class Purchase(TenantScoped, Timestamped, db.Model):
     scheme_id = db.Column(db.Integer, db.ForeignKey("tier_scheme.id", ondelete="SET NULL"))
     list_total_fen = db.Column(db.BigInteger, nullable=False)
     discount_fen = db.Column(db.BigInteger, nullable=False)
+    # list value of the regular-price units: what a tier discount applies to (the scheme
+    # simulator prices a draft's discount from it without opening every basket)
+    regular_fen = db.Column(db.BigInteger, nullable=False, default=0, server_default="0")
     paid_fen = db.Column(db.BigInteger, nullable=False)  # negative for a return
     points = db.Column(db.BigInteger, nullable=False, default=0)
     birthday_units = db.Column(db.Integer, nullable=False, default=0)

@@ -151,6 +151,7 @@ def record(actor, *, external_id: str, member_id: int | None, lines: list[Basket
         purchased_at=purchased_at, tier_key=tier.key if tier else None,
         scheme_id=scheme_row.id if scheme_row else None, list_total_fen=result.list_total_fen,
         discount_fen=result.discount_fen, paid_fen=result.paid_fen, points=result.points,
+        regular_fen=sum(l.list_total_fen for l in result.lines if l.price_type == "regular"),
         birthday_units=result.birthday_units_used, lines=[_jsonable(l) for l in result.lines],
         recorded_by=actor_label(actor), fingerprint=fingerprint)
     db.session.add(purchase)

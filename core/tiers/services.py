@@ -173,3 +173,64 @@ def review_tiers(as_of: str | None = None) -> int:
     qualifies to be moved again."""
     from core.jobs.tenants import run_for_every_tenant
     return run_for_every_tenant(lambda tenant_id, tz, at: run_review(tenant_id, tz, at), as_of or utcnow())
+
+
+# ---- the what-if simulator (模拟测算) -----------------------------------------------------------
+
+def simulate(actor, scheme_row: TierScheme, tenant_id: int, tz, as_of=None):
+    """Replay the tenant's last 12 months under this version (a draft, usually) and keep the
+    result: tier counts now and predicted, who moves, and the change in discount and points."""
+    import time
+
+    from core.tiers import simulate as sim
+    from core.tiers.models import TierSimulation
+    started = time.monotonic()
+    draft = load_scheme(scheme_row.document) if scheme_row.status == "draft" else scheme_of(scheme_row)
+    live_row = live_scheme()
+    live = scheme_of(live_row) if live_row is not None else None
+    as_of = as_of or utcnow()
+    out = sim.replay(tenant_id, draft, live, as_of, tz)
+    up = sum(1 for mv in out.moves if mv[3] == "up")
+    labels = {t.key: (t.name, t.name_en) for t in (live.tiers if live else ())}
+    labels.update({t.key: (t.name, t.name_en) for t in draft.tiers})
+    keys = [t.key for t in draft.tiers] + [k for k in out.now if k is not None and k not in draft.tier_keys]
+    summary = {
+        "members": out.members, "sales": out.sales, "live_version": live_row.version if live_row else None,
+        "tiers": [{"key": k, "name": labels.get(k, (k, k))[0], "name_en": labels.get(k, (k, k))[1],
+                   "in_draft": k in draft.tier_keys, "now": out.now.get(k, 0),
+                   "predicted": out.predicted.get(k, 0), "proposed": out.proposed.get(k, 0)} for k in keys],
+        "without_tier": {"now": out.now.get(None, 0), "predicted": out.predicted.get(None, 0)},
+        "up": up, "down": len(out.moves) - up,
+        "discount_live_fen": out.discount_live_fen, "discount_draft_fen": out.discount_draft_fen,
+        "points_live": out.points_live, "points_draft": out.points_draft,
+    }
+    run = TierSimulation(scheme_id=scheme_row.id, document_hash=sim.document_hash(scheme_row.document),
+                         as_of=as_of, since=out.since, summary=summary, actor_label=audit.actor_label(actor))
+    db.session.add(run)
+    db.session.flush()
+    sim.store_moves(tenant_id, run.id, out.moves)
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    audit.record(actor, "scheme.simulate", "tier_scheme", scheme_row.id, None,
+                 {"version": scheme_row.version, "simulation": run.id, "up": up, "down": summary["down"]})
+    return run
+
+
+def latest_simulation(scheme_row: TierScheme):
+    """The newest run of this version as it now reads (None after an edit: the numbers are stale)."""
+    from core.tiers.models import TierSimulation
+    from core.tiers.simulate import document_hash
+    return db.session.scalar(select(TierSimulation).where(
+        TierSimulation.scheme_id == scheme_row.id,
+        TierSimulation.document_hash == document_hash(scheme_row.document))
+        .order_by(TierSimulation.id.desc()).limit(1))
+
+
+def simulation_moves_query(simulation_id: int, direction: str | None = None):
+    from core.members.models import Member
+    from core.tiers.models import TierSimulationMove as Move
+    q = (select(Move.direction, Move.from_tier, Move.to_tier, Move.proposed, Move.spend_fen, Member.id,
+                Member.member_no, Member.name)
+         .join(Member, Member.id == Move.member_id).where(Move.simulation_id == simulation_id))
+    if direction:
+        q = q.where(Move.direction == direction)
+    return q.order_by(Move.direction.desc(), Move.spend_fen.desc(), Member.member_no)

@@ -27,7 +27,8 @@ def navigation():
     for key, plugin in registry(current_app).items():
         if tenant.has_domain(key):
             items += [(n.endpoint, n.label, n.role) for n in plugin.nav]
-    items += [("staff.list_staff", _l("Staff"), "admin"),
+    items += [("schemes.index", _l("Tier schemes"), "admin"),
+              ("staff.list_staff", _l("Staff"), "admin"),
               ("tenancy.settings", _l("Settings"), "admin"),
               ("staff.api_keys", _l("API keys"), "admin"),
               ("audit.audit_log", _l("Audit log"), "admin")]

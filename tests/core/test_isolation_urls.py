@@ -32,6 +32,7 @@ B_VALUES = {
     "change_id": lambda w: w["b_change"],
     "purchase_id": lambda w: w["b_purchase"],
     "request_id": lambda w: w["b_request"],
+    "fmt": lambda w: "csv",
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -12,7 +12,8 @@ def _page_rules(app):
 
 def _own_values(rule, w):
     values = {"tenant": "tenant-a", "membership_id": w["a_staff"], "api_key_id": w["a_key_id"],
-              "tenant_id": w["a"], "status": "suspended", "token": "junk"}
+              "tenant_id": w["a"], "status": "suspended", "token": "junk", "scheme_id": w.get("a_scheme", 1),
+              "fmt": "csv"}
     return rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
 
 
@@ -30,6 +31,11 @@ def test_every_page_form_survives_junk(app, two_tenants):
     from core.identity.services import create_user
     with app.app_context():
         create_user("root@platform.test", "Root", "a platform password", is_platform_admin=True)
+        db.session.commit()
+        from core.tenancy import tenant_context
+        from core.tiers.services import create_draft
+        with tenant_context(two_tenants["a"]):  # a draft for the scheme editor's forms to refuse junk on
+            two_tenants["a_scheme"] = create_draft(None, template="retail_88").id
         db.session.commit()
     for who, password in (("owner@a.test", None), ("root@platform.test", "a platform password")):
         client = app.test_client()
