@@ -46,6 +46,18 @@ def live_server(app):
 
 
 @pytest.fixture
+def artefacts(request):
+    """Where a browser test saves its screenshots: $TEST_ARTIFACTS_DIR or test-artifacts/ at the
+    project root (ignored by git; CI keeps it), one folder per test."""
+    import pathlib
+    root = pathlib.Path(os.environ.get("TEST_ARTIFACTS_DIR") or pathlib.Path(__file__).resolve().parents[2]
+                        / "test-artifacts")
+    folder = root / request.node.name.replace("/", "_")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
 def page(chromium):
     context = chromium.new_context(locale="zh-CN")
     page = context.new_page()
