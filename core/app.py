@@ -82,6 +82,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(platform_views.bp)
     from core.tiers import views as tiers_views
     app.register_blueprint(tiers_views.bp)
+    from core.approvals import api as approvals_api, views as approvals_views
+    from core.tasks import api as tasks_api, views as tasks_views
+    app.register_blueprint(approvals_views.bp)
+    app.register_blueprint(tasks_views.bp)
+    api.register_blueprint(approvals_api.blp, url_prefix="/api/v1/t/<tenant>")
+    api.register_blueprint(tasks_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(tenancy_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(identity_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(audit_api.blp, url_prefix="/api/v1/t/<tenant>")

@@ -1,5 +1,6 @@
 """Imports every core model module so the metadata is complete (Alembic, create_all, listeners)."""
 from core.api import idempotency  # noqa: F401
+from core.approvals import models as approvals_models  # noqa: F401
 from core.audit import models as audit_models  # noqa: F401
 from core.identity import models as identity_models  # noqa: F401
 from core.jobs import models as jobs_models  # noqa: F401
@@ -13,3 +14,4 @@ from core.purchases import models as purchases_models  # noqa: F401
 from core.service import models as service_models  # noqa: F401
 from core.tenancy import sequences  # noqa: F401
 from core.tiers import models as tiers_models  # noqa: F401
+from core.tasks import models as tasks_models  # noqa: F401

@@ -264,7 +264,7 @@ def line(yuan, price_type="regular", quantity=1, sku="SKU"):
 
 
 @pytest.fixture
-def loyalty(client, two_tenants):
+def loyalty(client, world, two_tenants):
     """Both tenants run the retail 8.8 card; each has a VIP member with a purchase, a card, a gift."""
     out = dict(two_tenants)
     for t in ("a", "b"):
@@ -280,4 +280,14 @@ def loyalty(client, two_tenants):
         out[f"{t}_reward"] = api.ok("POST", "/rewards", {"code": "UMB", "name": "晴雨伞", "points_cost": 500})["id"]
         out[f"{t}_request"] = api.ok("POST", "/service-requests", {"kind": "complaint", "subject": "雨伞破损",
                                                                    "member_id": m["id"]})["id"]
+        applicant = new_member(api, name="申请人", phone=f"1380000001{1 if t == 'a' else 2}")
+        out[f"{t}_application"] = api.ok("POST", "/tier-applications", {
+            "member_id": applicant["id"], "tier_key": "vip", "spending_power": "每月消费约五千元",
+            "potential": "家庭客户", "need": "希望优先预约"})["id"]
+        from core.models import utcnow
+        from core.tasks.services import open_tasks
+        with world.as_tenant(two_tenants[t]):
+            out[f"{t}_task"] = open_tasks(None, positions=["hotel.gm"], subject="新VIP", source="test",
+                                          due_at=utcnow())[0].id
+            db.session.commit()
     return out

@@ -234,3 +234,16 @@ def simulation_moves_query(simulation_id: int, direction: str | None = None):
     if direction:
         q = q.where(Move.direction == direction)
     return q.order_by(Move.direction.desc(), Move.spend_fen.desc(), Member.member_no)
+
+
+def grant(actor, member, scheme_row: TierScheme, tier_key: str | None, reason: str) -> TierChange:
+    """A person's decision sets the tier (an approved application, a revocation): applied at once,
+    recorded with the version and the reason like any other change."""
+    change = TierChange(member_id=member.id, scheme_id=scheme_row.id, from_tier=member.tier_key, to_tier=tier_key,
+                        reason=reason[:300], status="applied", actor_label=audit.actor_label(actor),
+                        decided_at=utcnow(), decided_by=audit.actor_label(actor))
+    db.session.add(change)
+    _move(member, scheme_row, tier_key)
+    db.session.flush()
+    signals.tier_changed.send(member, change=change)
+    return change

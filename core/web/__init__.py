@@ -23,10 +23,11 @@ def navigation():
     if tenant is None or principal is None:
         return []
     from flask_babel import lazy_gettext as _l
-    items = [("web.dashboard", _l("Overview"), "staff")]
+    items = [("web.dashboard", _l("Overview"), "staff"), ("tasks.index", _l("My tasks"), "staff")]
     for key, plugin in registry(current_app).items():
         if tenant.has_domain(key):
             items += [(n.endpoint, n.label, n.role) for n in plugin.nav]
+    items += [("approvals.index", _l("Tier applications"), "staff")]
     items += [("schemes.index", _l("Tier schemes"), "admin"),
               ("staff.list_staff", _l("Staff"), "admin"),
               ("tenancy.settings", _l("Settings"), "admin"),

@@ -33,6 +33,8 @@ B_VALUES = {
     "purchase_id": lambda w: w["b_purchase"],
     "request_id": lambda w: w["b_request"],
     "fmt": lambda w: "csv",
+    "application_id": lambda w: w["b_application"],
+    "task_id": lambda w: w["b_task"],
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
