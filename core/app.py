@@ -88,6 +88,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(tasks_views.bp)
     api.register_blueprint(approvals_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(tasks_api.blp, url_prefix="/api/v1/t/<tenant>")
+    from core.segments import api as segments_api, views as segments_views
+    app.register_blueprint(segments_views.bp)
+    api.register_blueprint(segments_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(tenancy_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(identity_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(audit_api.blp, url_prefix="/api/v1/t/<tenant>")

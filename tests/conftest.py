@@ -290,4 +290,7 @@ def loyalty(client, world, two_tenants):
             out[f"{t}_task"] = open_tasks(None, positions=["hotel.gm"], subject="新VIP", source="test",
                                           due_at=utcnow())[0].id
             db.session.commit()
+        out[f"{t}_segment"] = api.ok("POST", "/segments", {"name": "VIP", "definition": {"tiers": ["vip"]}})["id"]
+        out[f"{t}_notice"] = api.ok("POST", f"/segments/{out[t + '_segment']}/notices", {
+            "kind": "service", "subject": "店庆", "body": "欢迎光临"})["id"]
     return out

@@ -61,6 +61,10 @@ class BasketLine:
     unit_price_fen: int
     quantity: int
     price_type: str = "regular"     # regular | promotional | special
+    # what the item is, for segments ("bought jeans in large sizes", 000); pricing ignores them
+    category: str = ""
+    size: str = ""
+    colour: str = ""
 
     def __post_init__(self) -> None:
         _validate_line(self, None)

@@ -12,6 +12,10 @@ class LineSchema(Schema):
     price_type = fields.String(load_default="regular", validate=validate.OneOf(PRICE_TYPES),
                                metadata={"description": "regular lines get the tier discount; promotional "
                                                         "and special-price lines never do"})
+    category = fields.String(load_default="", validate=validate.Length(max=40),
+                             metadata={"description": "What the item is, for segments", "example": "jeans"})
+    size = fields.String(load_default="", validate=validate.Length(max=20), metadata={"example": "XL"})
+    colour = fields.String(load_default="", validate=validate.Length(max=20), metadata={"example": "navy"})
 
 
 class QuoteRequestSchema(Schema):

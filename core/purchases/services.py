@@ -34,6 +34,9 @@ from core.tiers.rules import PaidPurchase, evaluate_upgrade
 DEFAULT_WINDOW_MONTHS = 12
 
 
+ITEM_ATTRIBUTES = ("category", "size", "colour")  # what a line's item is (lower case), for segments
+
+
 class PurchaseError(RuleError):
     """A purchase rule refused the input."""
 
@@ -85,7 +88,8 @@ def parse_lines(raw_lines) -> list[BasketLine]:
         raise PurchaseError("lines", _l("A basket has at least one line."))
     return [BasketLine(sku=l.get("sku") or "", description=l.get("description") or "",
                        unit_price_fen=l["unit_price_fen"], quantity=l["quantity"],
-                       price_type=l.get("price_type", "regular")) for l in raw_lines]
+                       price_type=l.get("price_type", "regular"),
+                       **{k: (l.get(k) or "").strip().lower() for k in ITEM_ATTRIBUTES}) for l in raw_lines]
 
 
 def quote(member: Member | None, lines: list[BasketLine], at: datetime, id_checked: bool = False):
@@ -112,7 +116,9 @@ def _lock_member(member_id: int):
 
 
 def _fingerprint(member_id, lines, id_checked) -> str:
-    payload = {"m": member_id, "l": [asdict(l) for l in lines], "i": id_checked}
+    # item attributes count only when given, so purchases recorded before they existed still match
+    payload = {"m": member_id, "i": id_checked,
+               "l": [{k: v for k, v in asdict(l).items() if k not in ITEM_ATTRIBUTES or v} for l in lines]}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -152,7 +158,9 @@ def record(actor, *, external_id: str, member_id: int | None, lines: list[Basket
         scheme_id=scheme_row.id if scheme_row else None, list_total_fen=result.list_total_fen,
         discount_fen=result.discount_fen, paid_fen=result.paid_fen, points=result.points,
         regular_fen=sum(l.list_total_fen for l in result.lines if l.price_type == "regular"),
-        birthday_units=result.birthday_units_used, lines=[_jsonable(l) for l in result.lines],
+        birthday_units=result.birthday_units_used,
+        lines=[_jsonable(q) | {k: getattr(b, k) for k in ITEM_ATTRIBUTES if getattr(b, k)}
+               for q, b in zip(result.lines, lines, strict=True)],
         recorded_by=actor_label(actor), fingerprint=fingerprint)
     db.session.add(purchase)
     db.session.flush()

@@ -30,7 +30,7 @@ from datetime import datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, insert, literal, literal_column, or_, select
+from sqlalchemy import and_, case, func, insert, literal, literal_column, or_, select
 
 from core.extensions import db
 from core.members.models import Member
@@ -242,20 +242,31 @@ def _rows_postgres(tenant_id, scheme, since, as_of, tz):
 
     def over(agg, months):
         # (at − N months, at]: N months less one microsecond, the months counted on the wall
-        # clock of the session's TimeZone (set to the tenant's zone below)
+        # clock of the session's TimeZone (set to the tenant's zone below). Purchases at the very
+        # same instant are left out here and added back below in the order they were recorded,
+        # as the till saw them: the first did not know of the second.
         return literal_column(f"{agg}(paid_fen) OVER (PARTITION BY member_id ORDER BY purchased_at "
                               f"RANGE BETWEEN INTERVAL '{int(months)} months -1 microsecond' "
-                              f"PRECEDING AND CURRENT ROW)")
+                              f"PRECEDING AND CURRENT ROW EXCLUDE TIES)")
 
-    single = over("max", longest)
-    spend = {w: over("sum", w) for w in windows}
+    def earlier_peers(agg):
+        return literal_column(f"{agg}(paid_fen) OVER (PARTITION BY member_id, purchased_at ORDER BY id "
+                              f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)")
+
+    inner = (select(p.c.member_id, p.c.kind, p.c.paid_fen, p.c.regular_fen, p.c.tier_key, p.c.purchased_at,
+                    p.c.id, over("max", longest).label("single_w"),
+                    earlier_peers("max").label("single_peers"), earlier_peers("sum").label("spend_peers"),
+                    *[over("sum", w).label(f"spend_{w}") for w in windows])
+             .where(p.c.tenant_id == tenant_id, p.c.member_id.is_not(None),
+                    p.c.purchased_at > since, p.c.purchased_at <= as_of).subquery("w"))
+    single = func.greatest(inner.c.single_w, func.coalesce(inner.c.single_peers, inner.c.single_w))
+    spend = {w: inner.c[f"spend_{w}"] + func.coalesce(inner.c.spend_peers, 0) for w in windows}
     bits = [case((_sql_met(t.qualify, single, spend), 1 << i), else_=0)
             for i, t in enumerate(scheme.tiers) if t.qualify is not None]
-    mask = case((p.c.kind == "sale", sum(bits[1:], bits[0]) if bits else literal(0)), else_=0)
-    q = (select(p.c.member_id, p.c.kind == "sale", p.c.paid_fen, p.c.regular_fen, p.c.tier_key, mask)
-         .where(p.c.tenant_id == tenant_id, p.c.member_id.is_not(None),
-                p.c.purchased_at > since, p.c.purchased_at <= as_of)
-         .order_by(p.c.member_id, p.c.purchased_at, p.c.id))
+    mask = case((inner.c.kind == "sale", sum(bits[1:], bits[0]) if bits else literal(0)), else_=0)
+    q = (select(inner.c.member_id, inner.c.kind == "sale", inner.c.paid_fen, inner.c.regular_fen,
+                inner.c.tier_key, mask)
+         .order_by(inner.c.member_id, inner.c.purchased_at, inner.c.id))
     conn = db.session.connection()
     previous = conn.exec_driver_sql("SELECT current_setting('TimeZone')").scalar()
     conn.exec_driver_sql("SELECT set_config('TimeZone', %(tz)s, true)", {"tz": str(tz.key)})

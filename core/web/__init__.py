@@ -27,7 +27,7 @@ def navigation():
     for key, plugin in registry(current_app).items():
         if tenant.has_domain(key):
             items += [(n.endpoint, n.label, n.role) for n in plugin.nav]
-    items += [("approvals.index", _l("Tier applications"), "staff")]
+    items += [("approvals.index", _l("Tier applications"), "staff"), ("segments.index", _l("Segments"), "manager")]
     items += [("schemes.index", _l("Tier schemes"), "admin"),
               ("staff.list_staff", _l("Staff"), "admin"),
               ("tenancy.settings", _l("Settings"), "admin"),

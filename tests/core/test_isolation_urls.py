@@ -35,6 +35,8 @@ B_VALUES = {
     "fmt": lambda w: "csv",
     "application_id": lambda w: w["b_application"],
     "task_id": lambda w: w["b_task"],
+    "segment_id": lambda w: w["b_segment"],
+    "notice_id": lambda w: w["b_notice"],
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -165,6 +165,11 @@ def test_postgres_window_masks_equal_the_python_ones(app, client, world, two_ten
             if rnd.random() < 0.2:
                 api.ok("POST", f"/purchases/{p['id']}/returns", {"external_id": f"r{n}-{k}", "lines": [
                     {"line": 0, "quantity": 1}]})
+    # two receipts in the same second: the first did not know of the second
+    twin = new_member(api, name="同时", phone="13910009999")
+    same = now - timedelta(days=30)
+    buy(api, twin["id"], "twin-1", [line(4000)], at=same)
+    buy(api, twin["id"], "twin-2", [line(5000)], at=same)  # 4,250.00 paid at 8.5折: 8,250 together
     scheme = load_scheme(TEMPLATES["apparel"]["document"])
     since = sim.window_start(now, 12, TZ)
     with world.as_tenant(two_tenants["a"]):
@@ -172,3 +177,5 @@ def test_postgres_window_masks_equal_the_python_ones(app, client, world, two_ten
         slow = list(sim._rows_python(two_tenants["a"], scheme, since, now, TZ))
     assert [r[5] for r in fast] == [r[5] for r in slow]
     assert any(r[5] for r in fast)
+    knight, elite = 1, 2
+    assert [r[5] for r in fast if r[0] == twin["id"]] == [knight, knight | elite]
