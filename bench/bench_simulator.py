@@ -20,14 +20,17 @@ AS_OF = datetime(2026, 11, 24, 4, 0, tzinfo=timezone.utc)
 TZ = ZoneInfo("Asia/Shanghai")
 
 FLOOR_SQL = """
-SELECT count(*), sum(CASE WHEN single >= 120000 OR s6 >= 200000 OR s12 >= 300000 THEN 1 ELSE 0 END)
-FROM (SELECT max(paid_fen) OVER w12 AS single, sum(paid_fen) OVER w6 AS s6, sum(paid_fen) OVER w12 AS s12
+SELECT count(*), sum(CASE WHEN greatest(single, pmax) >= 120000 OR coalesce(s6, 0) + psum >= 200000
+                           OR coalesce(s12, 0) + psum >= 300000 THEN 1 ELSE 0 END)
+FROM (SELECT max(paid_fen) OVER w12 AS single, sum(paid_fen) OVER w6 AS s6, sum(paid_fen) OVER w12 AS s12,
+             max(paid_fen) OVER peers AS pmax, sum(paid_fen) OVER peers AS psum
       FROM purchase WHERE tenant_id = %(tid)s AND member_id IS NOT NULL
                       AND purchased_at > %(since)s AND purchased_at <= %(as_of)s
-      WINDOW w6 AS (PARTITION BY member_id ORDER BY purchased_at
-                    RANGE BETWEEN INTERVAL '6 months -1 microsecond' PRECEDING AND CURRENT ROW),
-             w12 AS (PARTITION BY member_id ORDER BY purchased_at
-                     RANGE BETWEEN INTERVAL '12 months -1 microsecond' PRECEDING AND CURRENT ROW)) x
+      WINDOW w6 AS (PARTITION BY member_id ORDER BY purchased_at RANGE BETWEEN
+                    INTERVAL '6 months -1 microsecond' PRECEDING AND INTERVAL '1 microsecond' PRECEDING),
+             w12 AS (PARTITION BY member_id ORDER BY purchased_at RANGE BETWEEN
+                     INTERVAL '12 months -1 microsecond' PRECEDING AND INTERVAL '1 microsecond' PRECEDING),
+             peers AS (PARTITION BY member_id, purchased_at ORDER BY id)) x
 """
 
 

@@ -246,27 +246,27 @@ def _rows_postgres(tenant_id, scheme, since, as_of, tz):
     windows = scheme_windows(scheme)
     longest = max(windows, default=REPLAY_MONTHS)
 
-    def over(agg, months):
-        # (at − N months, at]: N months less one microsecond, the months counted on the wall
-        # clock of the session's TimeZone (set to the tenant's zone below). Purchases at the very
-        # same instant are left out here and added back below in the order they were recorded,
-        # as the till saw them: the first did not know of the second.
+    def before(agg, months):
+        # (at − N months, at): N months less one microsecond back, up to just before this
+        # instant; the months counted on the wall clock of the session's TimeZone (set to the
+        # tenant's zone below). Purchases at this very instant are added below in the order they
+        # were recorded, as the till saw them: the first did not know of the second.
         return literal_column(f"{agg}(paid_fen) OVER (PARTITION BY member_id ORDER BY purchased_at "
                               f"RANGE BETWEEN INTERVAL '{int(months)} months -1 microsecond' "
-                              f"PRECEDING AND CURRENT ROW EXCLUDE TIES)")
+                              f"PRECEDING AND INTERVAL '1 microsecond' PRECEDING)")
 
-    def earlier_peers(agg):
+    def peers_so_far(agg):
         return literal_column(f"{agg}(paid_fen) OVER (PARTITION BY member_id, purchased_at ORDER BY id "
-                              f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)")
+                              f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)")
 
     inner = (select(p.c.member_id, p.c.kind, p.c.paid_fen, p.c.regular_fen, p.c.tier_key, p.c.purchased_at,
-                    p.c.id, over("max", longest).label("single_w"),
-                    earlier_peers("max").label("single_peers"), earlier_peers("sum").label("spend_peers"),
-                    *[over("sum", w).label(f"spend_{w}") for w in windows])
+                    p.c.id, before("max", longest).label("single_before"),
+                    peers_so_far("max").label("single_peers"), peers_so_far("sum").label("spend_peers"),
+                    *[before("sum", w).label(f"spend_{w}") for w in windows])
              .where(p.c.tenant_id == tenant_id, p.c.member_id.is_not(None),
                     p.c.purchased_at > since, p.c.purchased_at <= as_of).subquery("w"))
-    single = func.greatest(inner.c.single_w, func.coalesce(inner.c.single_peers, inner.c.single_w))
-    spend = {w: inner.c[f"spend_{w}"] + func.coalesce(inner.c.spend_peers, 0) for w in windows}
+    single = func.greatest(inner.c.single_before, inner.c.single_peers)  # GREATEST skips NULL
+    spend = {w: func.coalesce(inner.c[f"spend_{w}"], 0) + inner.c.spend_peers for w in windows}
     bits = [case((_sql_met(t.qualify, single, spend), 1 << i), else_=0)
             for i, t in enumerate(scheme.tiers) if t.qualify is not None]
     mask = case((inner.c.kind == "sale", sum(bits[1:], bits[0]) if bits else literal(0)), else_=0)
