@@ -173,6 +173,29 @@ def run_http(port, slug, key, members):
     return latencies, time.monotonic() - start, sum(errors)
 
 
+def _serve(module: str, env: dict, port: int):
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+                               "--log-level", "warning", module], cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
+def run_ceiling(members):
+    """The same clients against a bare Flask endpoint: what 2 gunicorn workers can answer at all."""
+    port = _free_port()
+    server = _serve("bench._ceiling_app:app", dict(os.environ), port)
+    try:
+        return run_http(port, "bench-shop", "none", members)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main():
     with scratch_database("record") as url:
         app = make_app(url)
@@ -182,20 +205,14 @@ def main():
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
                "SESSION_COOKIE_SECURE": "0"}
         env.pop("REDIS_URL", None)
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-                                   "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+        server = _serve("wsgi:app", env, port)
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
             ours, ours_s, errors = run_http(port, "bench-shop", key, members)
         finally:
             server.terminate()
             server.wait(timeout=30)
         floor, floor_s = run_floor(url, scripts)
+        ceiling, ceiling_s, _ = run_ceiling(members)
         with app.app_context():
             from core.extensions import db
             db.engine.dispose()
@@ -208,6 +225,10 @@ def main():
     print(f"floor (raw psycopg, same SQL):    {floor_tps:7.1f} purchases/s   p50 {percentile(floor, 50):.1f} ms"
           f"   p99 {percentile(floor, 99):.1f} ms")
     print(f"ratio ours/floor throughput: {ours_tps / floor_tps:.2f}   (target ≥ 0.5)")
+    ceiling_tps = len(ceiling) / ceiling_s
+    print(f"stack ceiling (bare Flask endpoint, same gunicorn and clients): {ceiling_tps:7.1f} requests/s   "
+          f"p50 {percentile(ceiling, 50):.1f} ms   p99 {percentile(ceiling, 99):.1f} ms   "
+          f"= {ceiling_tps / floor_tps:.2f} × floor")
 
 
 if __name__ == "__main__":
