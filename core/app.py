@@ -26,7 +26,7 @@ def select_locale():
         return chosen
     if current_user.is_authenticated and current_user.locale:
         return current_user.locale
-    tenant = g.get("tenant")
+    tenant = g.get("tenant") or g.get("public_tenant")  # a domain's public page speaks its tenant's language
     if tenant is not None:
         return tenant.default_locale
     match = request.accept_languages.best_match(["zh_CN", "zh", "en"])
@@ -91,6 +91,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core.segments import api as segments_api, views as segments_views
     app.register_blueprint(segments_views.bp)
     api.register_blueprint(segments_api.blp, url_prefix="/api/v1/t/<tenant>")
+    from core.reports import api as reports_api, views as reports_views
+    app.register_blueprint(reports_views.bp)
+    api.register_blueprint(reports_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(tenancy_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(identity_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(audit_api.blp, url_prefix="/api/v1/t/<tenant>")

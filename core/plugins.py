@@ -44,6 +44,9 @@ class DomainPlugin:
     positions: dict[str, object] = field(default_factory=dict)  # short key -> lazy label
     signal_handlers: dict[str, Callable] = field(default_factory=dict)
     seed_demo: Callable | None = None  # seed_demo(tenant) inside tenant_context
+    # Pages for people who are not staff (a member's own registration link), mounted at /<key>/;
+    # each resolves its tenant itself from what the link carries.
+    public: Blueprint | None = None
     description: object = ""
 
     def position_keys(self) -> list[str]:
@@ -89,6 +92,8 @@ def init_app(app, api) -> dict[str, DomainPlugin]:
         if plugin.web is not None:
             app.register_blueprint(plugin.web, url_prefix=f"/t/<tenant>/{key}")
             blueprint_owner[plugin.web.name] = key
+        if plugin.public is not None:
+            app.register_blueprint(plugin.public, url_prefix=f"/{key}")
         if plugin.api is not None:
             api.register_blueprint(plugin.api, url_prefix=f"/api/v1/t/<tenant>/{key}")
             blueprint_owner[plugin.api.name] = key

@@ -290,6 +290,10 @@ def loyalty(client, world, two_tenants):
             out[f"{t}_task"] = open_tasks(None, positions=["hotel.gm"], subject="新VIP", source="test",
                                           due_at=utcnow())[0].id
             db.session.commit()
+        with world.as_tenant(two_tenants[t]):
+            from domains.retail.services import create_store
+            out[f"{t}_store"] = create_store(None, code="S1", name="一号店").id
+            db.session.commit()
         out[f"{t}_segment"] = api.ok("POST", "/segments", {"name": "VIP", "definition": {"tiers": ["vip"]}})["id"]
         out[f"{t}_notice"] = api.ok("POST", f"/segments/{out[t + '_segment']}/notices", {
             "kind": "service", "subject": "店庆", "body": "欢迎光临"})["id"]

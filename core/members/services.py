@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -303,12 +303,35 @@ def find_card(number: str) -> Card | None:
     return db.session.scalar(select(Card).where(Card.number == (number or "").strip()))
 
 
+def registration_deadline(member: Member, scheme_row) -> datetime | None:
+    """When online registration closes for this member: the scheme's ``registration_days`` after
+    the local day their physical card was issued, to the end of the last day (retail: 30 days,
+    001 第七条). None when the scheme has no such rule or no card has been handed over yet."""
+    from datetime import datetime, time, timedelta
+    days = _scheme_policies(scheme_row).get("registration_days")
+    if not days:
+        return None
+    card = db.session.scalar(select(Card).where(Card.member_id == member.id, Card.kind == "physical")
+                             .order_by(Card.issued_at.desc(), Card.id.desc()).limit(1))
+    if card is None:
+        return None
+    tz = _tz()
+    last_day = card.issued_at.astimezone(tz).date() + timedelta(days=int(days))
+    return datetime.combine(last_day + timedelta(days=1), time(0), tz)
+
+
 def register_online(actor, member: Member, at=None) -> Member:
     """The member completed online registration (retail: within 30 days of receiving the card, else
-    the card stays a discount card only: 001 VIP会员制度)."""
+    the card stays a discount card only — no points, no member events: 001 VIP会员制度)."""
     from core.models import utcnow
+    from core.tiers.services import live_scheme
+    at = at or utcnow()
     if member.registered_at is None:
-        member.registered_at = at or utcnow()
+        deadline = registration_deadline(member, live_scheme())
+        if deadline is not None and at >= deadline:
+            raise MemberError("registration", _l("The days to register online are over: the card stays a "
+                                                 "discount card (the discount applies, no points)."), 409)
+        member.registered_at = at
         audit.record(actor, "member.register", "member", member.id, None, {"registered": True})
     return member
 

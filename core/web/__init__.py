@@ -28,12 +28,22 @@ def navigation():
         if tenant.has_domain(key):
             items += [(n.endpoint, n.label, n.role) for n in plugin.nav]
     items += [("approvals.index", _l("Tier applications"), "staff"), ("segments.index", _l("Segments"), "manager")]
-    items += [("schemes.index", _l("Tier schemes"), "admin"),
+    items += [("reports.index", _l("Reports"), "manager"),
+              ("schemes.index", _l("Tier schemes"), "admin"),
               ("staff.list_staff", _l("Staff"), "admin"),
               ("tenancy.settings", _l("Settings"), "admin"),
               ("staff.api_keys", _l("API keys"), "admin"),
               ("audit.audit_log", _l("Audit log"), "admin")]
     return [(endpoint, label) for endpoint, label, role in items if principal.has_role(role)]
+
+
+def money(fen, currency: str | None = None) -> str:
+    """Integer fen as the tenant's currency in the reader's language: ¥1,234.56."""
+    from decimal import Decimal
+
+    from flask_babel import format_currency
+    tenant = g.get("tenant") or g.get("public_tenant")
+    return format_currency(Decimal(int(fen or 0)) / 100, currency or (tenant.currency if tenant else None) or "CNY")
 
 
 def current_locale_code() -> str:
@@ -55,6 +65,7 @@ def init_app(app):
             "nav_items": navigation(),
             "current_locale": current_locale_code(),
             "csrf_token_value": generate_csrf,
+            "money": money,
             "user": current_user,
         }
 

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.plugins import DomainPlugin, NavItem
 from domains.retail.demo import seed_demo
-from domains.retail.views import api, web
+from domains.retail.views import api, public, web
 
 POSITIONS = {
     "cashier": _l("Cashier"),
@@ -17,7 +17,9 @@ plugin = DomainPlugin(
     description=_l("The 8.8 VIP card at the till, from the first purchase to renewal."),
     web=web,
     api=api,
-    nav=[NavItem("retail.landing", _l("Retail VIP card"))],
+    nav=[NavItem("retail.landing", _l("Retail VIP card")), NavItem("retail.till", _l("Till")),
+         NavItem("retail.stores", _l("Stores"), "admin")],
     positions=POSITIONS,
     seed_demo=seed_demo,
+    public=public,
 )

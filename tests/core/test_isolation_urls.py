@@ -16,6 +16,7 @@ PUBLIC = {
     "static", "auth.login", "auth.logout", "auth.forgot_password", "auth.reset_password",
     "auth.accept_invitation", "web.home", "web.set_language", "web.healthz",
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
+    "retail_public.join",  # a member's registration link: the token names the tenant (tests/domains/retail)
 }
 
 # URL variable -> how to fill it with tenant B's object (w is the loyalty dict)
@@ -36,6 +37,7 @@ B_VALUES = {
     "application_id": lambda w: w["b_application"],
     "task_id": lambda w: w["b_task"],
     "segment_id": lambda w: w["b_segment"],
+    "store_id": lambda w: w["b_store"],
     "notice_id": lambda w: w["b_notice"],
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

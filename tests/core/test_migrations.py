@@ -24,8 +24,9 @@ def test_single_head(app):
     assert isinstance(app.extensions["migrate"].migrate, Migrate)
 
 
-# Globally unique on purpose: an API key is found by its hash before its tenant is known.
-GLOBAL_UNIQUE = {("api_key", ("key_hash",))}
+# Globally unique on purpose: an API key, and a member's registration link, are found by their hash
+# before their tenant is known.
+GLOBAL_UNIQUE = {("api_key", ("key_hash",)), ("retail_registration", ("token_hash",))}
 
 
 def test_every_scoped_table_leads_with_tenant_id(app):

@@ -1,0 +1,206 @@
+"""The retail till on the loyalty engine: stores, finding the customer, the quote line by line,
+the sale recorded once at a store by a cashier, the receipt, the VIP registration at the till and
+the member's 30 days to register online (001 VIP会员制度 第四–十一条)."""
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.extensions import db
+from core.members.models import Card, Member
+from core.members.services import MemberError
+from domains.retail import services
+from domains.retail.models import RetailRegistration, RetailSale
+from tests.conftest import Api, buy, line, login, new_member, publish_template
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def shop(app, client, world):
+    tid = world.tenant("yueyi", domains=["retail"], name="悦衣坊")
+    world.staff(tid, "owner@yueyi.test", role="owner")
+    cashier = world.staff(tid, "cashier@yueyi.test", positions=["retail.cashier"])
+    other = world.staff(tid, "cashier2@yueyi.test", positions=["retail.cashier"])
+    world.staff(tid, "nostore@yueyi.test", positions=["retail.cashier"])
+    _kid, key = world.api_key(tid)
+    api = Api(client, "yueyi", key)
+    publish_template(api, "retail_88")
+    with world.as_tenant(tid):
+        s1 = services.create_store(None, code="BJ01", name="王府井店")
+        s2 = services.create_store(None, code="SH01", name="南京路店")
+        services.assign_staff(None, s1, cashier)
+        services.assign_staff(None, s2, other)
+        db.session.commit()
+        stores = (s1.id, s2.id)
+    vip = new_member(api, name="王芳", phone="13800000071", birthday="1988-06-15")
+    buy(api, vip["id"], "seed-1", [line(1200)])  # a VIP already
+    card = api.ok("POST", f"/members/{vip['id']}/cards", {"number": "VIP-0071"})
+    return {"tid": tid, "api": api, "vip": vip, "card": card, "stores": stores}
+
+
+def _cashier(app, email="cashier@yueyi.test"):
+    c = app.test_client()
+    return c, login(c, email)
+
+
+def _basket(csrf, member_id="", store_id="", receipt="R-TEST-1", **extra):
+    data = {"csrf_token": csrf, "member_id": str(member_id), "store_id": str(store_id), "receipt_no": receipt,
+            "lines-0-sku": "羊毛大衣", "lines-0-price": "100", "lines-0-quantity": "1",
+            "lines-0-price_type": "regular",
+            "lines-1-sku": "促销T恤", "lines-1-price": "100", "lines-1-quantity": "1",
+            "lines-1-price_type": "promotional"}
+    data.update(extra)
+    return data
+
+
+def test_the_cashier_finds_the_member_by_card_phone_or_name_and_birthday(app, shop):
+    c, _csrf = _cashier(app)
+    for query in ("VIP-0071", "138-0000-0071", "王芳 1988-06-15", "王芳"):
+        html = c.get("/t/yueyi/retail/till", query_string={"q": query}).get_data(as_text=True)
+        assert 'id="customer"' in html and "王芳" in html, query
+        assert 'data-state="vip"' in html
+    html = c.get("/t/yueyi/retail/till", query_string={"q": "13999999999"}).get_data(as_text=True)
+    assert 'id="customer"' not in html and 'value="13999999999"' in html  # offered as a new customer's phone
+
+
+def test_quote_shows_88_on_regular_and_100_on_promotional_then_the_sale_and_receipt(app, shop):
+    c, csrf = _cashier(app)
+    s1 = shop["stores"][0]
+    resp = c.post("/t/yueyi/retail/till", data={**_basket(csrf, shop["vip"]["id"], s1), "quote": "1"})
+    html = resp.get_data(as_text=True)
+    rates = re.findall(r'<td class="rate">(\d+)%', html)
+    assert rates == ["88", "100"]
+    assert "188.00" in html and 'data-points="188"' in html
+
+    resp = c.post("/t/yueyi/retail/till", data={**_basket(csrf, shop["vip"]["id"], s1), "confirm": "1"})
+    assert resp.status_code == 302
+    again = c.post("/t/yueyi/retail/till", data={**_basket(csrf, shop["vip"]["id"], s1), "confirm": "1"})
+    assert again.headers["Location"] == resp.headers["Location"]  # the same receipt number: recorded once
+    receipt = c.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "VIP-0071" in receipt and "王府井店" in receipt and "cashier@yueyi.test" in receipt
+    assert "188.00" in receipt and 'class="sign-here"' in receipt
+    with app.app_context():
+        from core.tenancy.context import tenant_context
+        with tenant_context(shop["tid"]):
+            sales = db.session.scalars(db.select(RetailSale)).all()
+            assert [(s.store_id, s.cashier) for s in sales] == [(s1, "cashier@yueyi.test")]
+
+
+def test_a_cashier_rings_up_only_in_their_own_store(app, shop):
+    c, csrf = _cashier(app)
+    resp = c.post("/t/yueyi/retail/till", data={**_basket(csrf, shop["vip"]["id"], shop["stores"][1]), "confirm": "1"})
+    assert resp.status_code == 403
+    c2, csrf2 = _cashier(app, "nostore@yueyi.test")
+    resp = c2.post("/t/yueyi/retail/till", data={**_basket(csrf2, shop["vip"]["id"]), "confirm": "1"})
+    assert resp.status_code == 403 and 'role="alert"' in resp.get_data(as_text=True)
+
+
+def test_bad_basket_input_is_answered_beside_the_field(app, shop):
+    c, csrf = _cashier(app)
+    data = _basket(csrf, shop["vip"]["id"], shop["stores"][0], **{"lines-0-price": "-3", "lines-1-quantity": "0"})
+    resp = c.post("/t/yueyi/retail/till", data={**data, "confirm": "1"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert 'class="error"' in html.split('name="lines-0-price"')[1][:300]
+    assert 'class="error"' in html.split('name="lines-1-quantity"')[1][:300]
+    empty = {k: v for k, v in _basket(csrf, shop["vip"]["id"], shop["stores"][0]).items() if not k.startswith("lines")}
+    resp = c.post("/t/yueyi/retail/till", data={**empty, "confirm": "1"})
+    assert resp.status_code == 422 and 'class="error"' in resp.get_data(as_text=True).split('name="lines-0-price"')[1][:300]
+
+
+def test_a_new_customers_1000_purchase_offers_the_vip_card_and_the_link_registers_online(app, client, shop):
+    c, csrf = _cashier(app)
+    data = {"csrf_token": csrf, "store_id": str(shop["stores"][0]), "receipt_no": "R-NEW-1",
+            "new_phone": "13800000072", "new_name": "李娜", "lines-0-sku": "真丝连衣裙", "lines-0-price": "1000",
+            "lines-0-quantity": "1", "lines-0-price_type": "regular", "confirm": "1"}
+    resp = c.post("/t/yueyi/retail/till", data=data)
+    assert resp.status_code == 302 and "qualified=1" in resp.headers["Location"]
+    receipt = c.get(resp.headers["Location"]).get_data(as_text=True)
+    form_url = re.search(r'href="([^"]+/vip[^"]*)"', receipt).group(1).replace("&amp;", "&")
+    member_id = int(re.search(r"/members/(\d+)/vip", form_url).group(1))
+    assert shop["api"].ok("GET", f"/members/{member_id}")["tier_key"] == "vip"
+
+    resp = c.post(form_url, data={"csrf_token": csrf, "card_number": "VIP-0072", "name": "李娜",
+                                  "phone": "13800000072", "birthday": "1993-04-02", "gender": "female",
+                                  "welcome_gift": "y", "handbook": "y"})
+    assert resp.status_code == 200
+    link = re.search(r'id="registration-link">([^<]+)<', resp.get_data(as_text=True)).group(1)
+    path = link.split("localhost", 1)[-1]
+    # until the member registers, the card is a discount card only: 8.8 but no points
+    quote = c.post("/t/yueyi/retail/till", data={**_basket(csrf, member_id, shop["stores"][0], "R-Q"), "quote": "1"})
+    html = quote.get_data(as_text=True)
+    assert re.findall(r'<td class="rate">(\d+)%', html) == ["88", "100"] and 'data-state="registration_open"' in html
+
+    public = app.test_client()  # the member's own phone: no staff session
+    page = public.get(path)
+    assert page.status_code == 200 and "李娜" in page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    done = public.post(path, data={"csrf_token": token, "contact_channel": "wechat", "promotions_consent": "y"})
+    assert done.status_code == 200 and 'class="flash"' in done.get_data(as_text=True)
+    member = shop["api"].ok("GET", f"/members/{member_id}")
+    assert member["registered_at"] and member["contact_channel"] == "wechat"
+    html = c.post("/t/yueyi/retail/till", data={**_basket(csrf, member_id, shop["stores"][0], "R-Q2"),
+                                                "quote": "1"}).get_data(as_text=True)
+    assert 'data-state="vip"' in html
+    assert public.get("/retail/join/not-a-token").status_code == 404
+
+
+@pytest.mark.parametrize("day,registered", [(30, True), (31, False)])
+def test_thirty_days_to_register_online(app, world, shop, day, registered):
+    """Day 30 after the card was handed over: registered, full VIP. Day 31: too late, discount card only."""
+    api = shop["api"]
+    m = new_member(api, registered=False, name="赵敏", phone="13800000073")
+    buy(api, m["id"], "z1", [line(1000)])
+    issued = datetime(2026, 3, 1, 19, 30, tzinfo=SHANGHAI)  # an evening sale on 1 March
+    with world.as_tenant(shop["tid"]):
+        member = db.session.get(Member, m["id"])
+        store = db.session.get(services.RetailStore, shop["stores"][0])
+        registration, _raw = services.register_vip(None, store, member, card_number="VIP-0073", profile={},
+                                                   welcome_gift=True, handbook=True)
+        db.session.scalar(db.select(Card).where(Card.number == "VIP-0073")).issued_at = issued
+        db.session.flush()
+        at = datetime.combine(issued.date() + timedelta(days=day), time(23, 0), SHANGHAI)  # late on day N
+        if registered:
+            services.complete_online_registration(registration, email=None, contact_channel="sms",
+                                                  promotions_consent=False, at=at)
+            assert member.registered_at == at
+        else:
+            with pytest.raises(MemberError) as refused:
+                services.complete_online_registration(registration, email=None, contact_channel="sms",
+                                                      promotions_consent=False, at=at)
+            assert refused.value.field == "registration"
+            assert member.registered_at is None
+        db.session.commit()
+    q = api.ok("POST", "/purchases/quote", {"member_id": m["id"], "lines": [line(100)]})
+    assert q["paid_fen"] == 8800  # the 8.8 discount either way
+    assert q["points"] == (88 if registered else 0)
+
+
+def test_stores_page_adds_a_store_and_its_staff(app, shop):
+    c, csrf = _client_owner(app)
+    bad = c.post("/t/yueyi/retail/stores", data={"csrf_token": csrf, "create": "1", "code": "BJ 01!", "name": "x"})
+    assert bad.status_code == 422 and 'class="error"' in bad.get_data(as_text=True).split('name="code"')[1][:300]
+    dup = c.post("/t/yueyi/retail/stores", data={"csrf_token": csrf, "create": "1", "code": "bj01", "name": "重复"})
+    assert dup.status_code == 422
+    ok = c.post("/t/yueyi/retail/stores", data={"csrf_token": csrf, "create": "1", "code": "GZ01", "name": "天河店"})
+    assert ok.status_code == 302 and "天河店" in c.get("/t/yueyi/retail/stores").get_data(as_text=True)
+    staff_c, _ = _cashier(app)
+    assert staff_c.get("/t/yueyi/retail/stores").status_code == 403
+
+
+def _client_owner(app):
+    c = app.test_client()
+    return c, login(c, "owner@yueyi.test")
+
+
+def test_the_registration_link_speaks_the_tenants_language(app, world, shop):
+    with world.as_tenant(shop["tid"]):
+        member = db.session.get(Member, shop["vip"]["id"])
+        reg = RetailRegistration(member_id=member.id, token_hash=services._token_hash("tok-zh"),
+                                 deadline=datetime(2099, 1, 1, tzinfo=SHANGHAI), issued_by="test")
+        db.session.add(reg)
+        db.session.commit()
+    html = app.test_client().get("/retail/join/tok-zh", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "登记您的VIP卡" in html
