@@ -243,3 +243,68 @@ def complete_online_registration(registration: RetailRegistration, *, email: str
     members.register_online(actor, member, at=at)
     registration.registered_at = member.registered_at
     return member
+
+
+# ---- birthday, gifts and renewal at the till -------------------------------------------------------
+
+def birthday_uses_this_year(member: Member, at: datetime | None = None) -> list[tuple[datetime, str | None]]:
+    """Where and when the birthday price was used this year, in every store (the seed's broadcast:
+    one use a year, checked across all stores at once)."""
+    from core.purchases.models import Purchase
+    tz = purchases.tenant_zone()
+    local = (at or utcnow()).astimezone(tz)
+    start = datetime(local.year, 1, 1, tzinfo=tz)
+    rows = db.session.execute(
+        select(Purchase.purchased_at, RetailStore.name)
+        .outerjoin(RetailSale, RetailSale.purchase_id == Purchase.id)
+        .outerjoin(RetailStore, RetailStore.id == RetailSale.store_id)
+        .where(Purchase.member_id == member.id, Purchase.kind == "sale", Purchase.birthday_units > 0,
+               Purchase.purchased_at >= start).order_by(Purchase.purchased_at)).all()
+    return [(r.purchased_at, r.name) for r in rows]
+
+
+def birthday_today(member: Member, at: datetime | None = None) -> bool:
+    """The member's tier has a birthday price and today (or this month) is the day."""
+    from core.purchases.pricing import birthday_applies
+    row = tiers.live_scheme()
+    if row is None or member.birthday is None or not member.tier_key:
+        return False
+    tier = tiers.tier_of(tiers.scheme_of(row), member.tier_key)
+    bb = tier.benefits.birthday if tier is not None else None
+    return bb is not None and birthday_applies(bb.scope, member.birthday, at or utcnow(), purchases.tenant_zone())
+
+
+def gift_catalogue():
+    from core.points.models import Reward
+    return list(db.session.scalars(select(Reward).where(Reward.active.is_(True)).order_by(Reward.points_cost)))
+
+
+def redeem_gift(actor, member: Member, reward_id: int, idempotency_key: str):
+    """Points for a gift at the till: the member's own points only, never cash (the engine's rules)."""
+    from core.points.services import redeem
+    return redeem(actor, member.id, reward_id, 1, idempotency_key=f"till:{idempotency_key}"[:120])
+
+
+def renewal_offer(member: Member, at: datetime | None = None) -> Card | None:
+    """In December, a card under December renewal that would lapse at the year's end: the till offers
+    to renew it (001 第十六–十七条)."""
+    row = tiers.live_scheme()
+    policies = (row.document or {}).get("policies", {}) if row is not None else {}
+    if (policies.get("validity") or {}).get("kind") != "december_renewal":
+        return None
+    at = at or utcnow()
+    local = at.astimezone(purchases.tenant_zone())
+    if local.month != 12:
+        return None
+    card = members.active_card(member.id)
+    if card is None or card.kind == "accumulation" or card.valid_until is None:
+        return None
+    year_end = datetime(local.year + 1, 1, 1, tzinfo=purchases.tenant_zone())
+    return card if card.valid_until <= year_end else None
+
+
+def renew(actor, member: Member, at: datetime | None = None) -> Card:
+    card = members.active_card(member.id)
+    if card is None:
+        raise RetailError("card", _l("This customer has no card to renew."), 409)
+    return members.renew_card(actor, card, tiers.live_scheme(), at=at)

@@ -1,17 +1,18 @@
 """The retail domain's pages: the till, the receipt, the VIP registration at the till, the stores,
 and the member's own registration link (a public page)."""
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 
 from core.extensions import db
 from core.identity.forms import choices
 from core.identity.permissions import requires
 from core.members.models import Member
 from core.members.services import MemberError
-from core.points.services import current_balance
+from core.points.services import PointsError, current_balance
 from core.purchases.models import Purchase
 from core.purchases.pricing import BasketLine
 from core.purchases.services import PurchaseError
@@ -50,9 +51,14 @@ def _lines(form: TillForm) -> list[BasketLine]:
 
 
 def _till_page(form, member=None, found=(), how=None, q="", result=None, tier=None, status=200):
-    state = services.card_state(member) if member is not None else None
+    extra = {}
+    if member is not None:
+        extra = {"state": services.card_state(member), "balance": current_balance(member),
+                 "birthday_uses": services.birthday_uses_this_year(member),
+                 "birthday_today": services.birthday_today(member), "gifts": services.gift_catalogue(),
+                 "renewal": services.renewal_offer(member), "action_key": secrets.token_hex(8)}
     return render_template("retail/till.html", form=form, member=member, found=found, how=how, q=q,
-                           result=result, tier=tier, state=state), status
+                           result=result, tier=tier, **extra), status
 
 
 def _new_form(store_id=None) -> TillForm:
@@ -119,6 +125,58 @@ def till_post():
         return _till_page(form, member, status=e.status if e.status != 422 or target is None else 422)
     db.session.commit()
     return redirect(url_for("retail.receipt", purchase_id=purchase.id, qualified=int(qualified) or None))
+
+
+def _back_to_till(member: Member):
+    return redirect(url_for("retail.till", member_id=member.id, store_id=request.form.get("store_id", type=int)))
+
+
+@web.post("/till/members/<int:member_id>/gifts")
+@requires("staff", positions=TILL)
+def redeem_gift(member_id):
+    """A gift for points at the till: refused, with the reason shown, when the points do not reach."""
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError
+    member = db.session.get(Member, member_id) or abort(404)
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        abort(400, description=_("The form has expired; reload the page."))
+    reward_id, key = request.form.get("reward_id", type=int), (request.form.get("key") or "")[:40]
+    if not reward_id or not key:
+        flash(_("Choose a gift."), "error")
+        return _back_to_till(member)
+    try:
+        entry = services.redeem_gift(g.principal, member, reward_id, key)
+    except PointsError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return _back_to_till(member)
+    db.session.commit()
+    flash(_("Gift handed over: %(points)s points used.", points=-entry.points))
+    return _back_to_till(member)
+
+
+@web.post("/till/members/<int:member_id>/renewal")
+@requires("staff", positions=TILL)
+def renew_card(member_id):
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError
+    member = db.session.get(Member, member_id) or abort(404)
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        abort(400, description=_("The form has expired; reload the page."))
+    try:
+        card = services.renew(g.principal, member)
+    except (services.RetailError, MemberError) as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return _back_to_till(member)
+    db.session.commit()
+    flash(_("Card %(number)s renewed until %(date)s.", number=card.number,
+            date=format_date(card.valid_until - timedelta(seconds=1), "long")))
+    return _back_to_till(member)
 
 
 @web.get("/till/receipts/<int:purchase_id>")

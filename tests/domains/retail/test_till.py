@@ -204,3 +204,75 @@ def test_the_registration_link_speaks_the_tenants_language(app, world, shop):
         db.session.commit()
     html = app.test_client().get("/retail/join/tok-zh", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "登记您的VIP卡" in html
+
+
+def _today_birthday():
+    from core.models import utcnow
+    today = utcnow().astimezone(SHANGHAI).date()
+    year = 1990 if not (today.month == 2 and today.day == 29) else 1992
+    return today.replace(year=year).isoformat()
+
+
+def test_one_birthday_price_a_year_across_all_stores(app, shop):
+    """6折 on the birthday with the ID checked, in one store; the other store sees it used and charges 8.8."""
+    api = shop["api"]
+    m = new_member(api, name="孙丽", phone="13800000074", birthday=_today_birthday())
+    buy(api, m["id"], "b-seed", [line(1000)])  # VIP now
+    s1, s2 = shop["stores"]
+    c, csrf = _cashier(app)
+    html = c.get("/t/yueyi/retail/till", query_string={"member_id": m["id"], "store_id": s1}).get_data(as_text=True)
+    assert 'id="birthday-today"' in html and 'id="birthday-used"' not in html
+    sale = {"csrf_token": csrf, "member_id": str(m["id"]), "store_id": str(s1), "receipt_no": "R-BD-1",
+            "lines-0-sku": "羊毛大衣", "lines-0-price": "100", "lines-0-quantity": "1",
+            "lines-0-price_type": "regular", "id_checked": "y"}
+    quote = c.post("/t/yueyi/retail/till", data={**sale, "quote": "1"}).get_data(as_text=True)
+    assert re.findall(r'<td class="rate">(\d+)%', quote) == ["60"] and 'data-points="0"' in quote
+    assert c.post("/t/yueyi/retail/till", data={**sale, "confirm": "1"}).status_code == 302
+
+    c2, csrf2 = _cashier(app, "cashier2@yueyi.test")
+    html = c2.get("/t/yueyi/retail/till", query_string={"member_id": m["id"], "store_id": s2}).get_data(as_text=True)
+    assert 'id="birthday-used"' in html and "王府井店" in html  # the use is visible in every store
+    again = {**sale, "csrf_token": csrf2, "store_id": str(s2), "receipt_no": "R-BD-2"}
+    quote = c2.post("/t/yueyi/retail/till", data={**again, "quote": "1"}).get_data(as_text=True)
+    assert re.findall(r'<td class="rate">(\d+)%', quote) == ["88"]
+
+
+def test_a_gift_is_refused_for_lack_of_points_with_the_message_at_the_till(app, shop):
+    api = shop["api"]
+    gift = api.ok("POST", "/rewards", {"code": "SCARF", "name": "真丝围巾", "points_cost": 5000})
+    cheap = api.ok("POST", "/rewards", {"code": "BAG", "name": "环保袋", "points_cost": 100})
+    c, csrf = _cashier(app)
+    vip = shop["vip"]["id"]
+    buy(api, vip, "pts-1", [line(500)])  # 440.00 paid at 8.8: 440 points
+    balance = api.ok("GET", f"/members/{vip}")["points_balance"]
+    assert balance == 440
+    resp = c.post(f"/t/yueyi/retail/till/members/{vip}/gifts", data={"csrf_token": csrf, "reward_id": gift["id"],
+                                                                      "key": "k1", "store_id": shop["stores"][0]})
+    html = c.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "5000" in re.search(r'class="flash error"[^>]*>([^<]*)', html).group(1)
+    assert api.ok("GET", f"/members/{vip}")["points_balance"] == balance
+    ok = c.post(f"/t/yueyi/retail/till/members/{vip}/gifts", data={"csrf_token": csrf, "reward_id": cheap["id"],
+                                                                    "key": "k2"})
+    c.post(f"/t/yueyi/retail/till/members/{vip}/gifts", data={"csrf_token": csrf, "reward_id": cheap["id"],
+                                                              "key": "k2"})  # a double click: taken once
+    assert ok.status_code == 302
+    assert api.ok("GET", f"/members/{vip}")["points_balance"] == balance - 100
+
+
+@pytest.mark.parametrize("when,renewed", [(datetime(2026, 12, 31, 23, 30, tzinfo=SHANGHAI), True),
+                                          (datetime(2027, 1, 1, 0, 30, tzinfo=SHANGHAI), False)])
+def test_renewal_on_31_december_but_not_on_1_january(app, world, shop, when, renewed):
+    with world.as_tenant(shop["tid"]):
+        member = db.session.get(Member, shop["vip"]["id"])
+        card = db.session.scalar(db.select(Card).where(Card.number == "VIP-0071"))
+        card.valid_until = datetime(2027, 1, 1, tzinfo=SHANGHAI)  # a card of 2026: void after December
+        db.session.flush()
+        assert (services.renewal_offer(member, at=when) is not None) == renewed
+        if renewed:
+            services.renew(None, member, at=when)
+            assert card.valid_until == datetime(2028, 1, 1, tzinfo=SHANGHAI)
+        else:
+            with pytest.raises(MemberError):
+                services.renew(None, member, at=when)
+            assert card.valid_until == datetime(2027, 1, 1, tzinfo=SHANGHAI)
+        db.session.rollback()
