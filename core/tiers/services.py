@@ -66,6 +66,7 @@ def publish(actor, scheme: TierScheme, note: str | None = None) -> TierScheme:
         raise SchemeError("status", _l("This version is already published."), 409)
     validate_document(scheme.document)
     scheme.status, scheme.published_at = "published", utcnow()
+    _forget_live_scheme()
     scheme.published_by = audit.actor_label(actor)
     if note:
         scheme.note = note[:500]
@@ -75,8 +76,24 @@ def publish(actor, scheme: TierScheme, note: str | None = None) -> TierScheme:
 
 
 def live_scheme() -> TierScheme | None:
-    return db.session.scalar(select(TierScheme).where(TierScheme.status == "published")
-                             .order_by(TierScheme.version.desc()).limit(1))
+    """The newest published version. Read once per request: a till page asks for it several times."""
+    from flask import g, has_request_context
+
+    from core.tenancy.context import current_tenant_id
+    key = ("live_scheme", current_tenant_id())
+    if has_request_context() and key in g.setdefault("_per_request", {}):
+        return g._per_request[key]
+    row = db.session.scalar(select(TierScheme).where(TierScheme.status == "published")
+                            .order_by(TierScheme.version.desc()).limit(1))
+    if has_request_context():
+        g._per_request[key] = row
+    return row
+
+
+def _forget_live_scheme() -> None:
+    from flask import g, has_request_context
+    if has_request_context():
+        g.pop("_per_request", None)
 
 
 _PARSED: dict[tuple, object] = {}  # (tenant, scheme id, published at) -> Scheme; published only
