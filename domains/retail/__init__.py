@@ -18,6 +18,7 @@ plugin = DomainPlugin(
     web=web,
     api=api,
     nav=[NavItem("retail.landing", _l("Retail VIP card")), NavItem("retail.till", _l("Till")),
+         NavItem("retail.manager", _l("Store manager"), "manager"),
          NavItem("retail.stores", _l("Stores"), "admin")],
     positions=POSITIONS,
     seed_demo=seed_demo,

@@ -308,3 +308,94 @@ def renew(actor, member: Member, at: datetime | None = None) -> Card:
     if card is None:
         raise RetailError("card", _l("This customer has no card to renew."), 409)
     return members.renew_card(actor, card, tiers.live_scheme(), at=at)
+
+
+# ---- the store manager's page (店长) ----------------------------------------------------------------
+
+def today_sales(stores: list[RetailStore], at: datetime | None = None) -> list[dict]:
+    """Today's sales per store (tenant day), VIP and non-VIP: count and paid."""
+    from datetime import timedelta
+
+    from sqlalchemy import case, func
+
+    from core.purchases.models import Purchase
+    tz = purchases.tenant_zone()
+    local = (at or utcnow()).astimezone(tz)
+    start = datetime(local.year, local.month, local.day, tzinfo=tz)
+    is_vip = Purchase.tier_key.is_not(None)
+    rows = db.session.execute(
+        select(RetailSale.store_id,
+               func.count().filter(is_vip), func.coalesce(func.sum(case((is_vip, Purchase.paid_fen), else_=0)), 0),
+               func.count().filter(~is_vip), func.coalesce(func.sum(case((~is_vip, Purchase.paid_fen), else_=0)), 0))
+        .join(Purchase, Purchase.id == RetailSale.purchase_id)
+        .where(Purchase.kind == "sale", Purchase.purchased_at >= start, Purchase.purchased_at < start + timedelta(days=1),
+               RetailSale.store_id.in_([s.id for s in stores]))
+        .group_by(RetailSale.store_id)).all()
+    by_store = {r[0]: r for r in rows}
+    return [{"store": s, "vip_count": by_store.get(s.id, (0, 0, 0, 0, 0))[1],
+             "vip_paid": int(by_store.get(s.id, (0, 0, 0, 0, 0))[2]),
+             "other_count": by_store.get(s.id, (0, 0, 0, 0, 0))[3],
+             "other_paid": int(by_store.get(s.id, (0, 0, 0, 0, 0))[4])} for s in stores]
+
+
+def follow_ups_due(limit: int = 50):
+    """Open follow-up calls after a purchase (宝贝回访, 3–7 days after), soonest due first."""
+    from core.service.models import ServiceRequest
+    return list(db.session.scalars(select(ServiceRequest).where(
+        ServiceRequest.kind == "follow_up", ServiceRequest.status == "open",
+        ServiceRequest.dedupe_key.like("followup:%")).order_by(ServiceRequest.due_at).limit(limit)))
+
+
+def qualified_without_card(limit: int = 50) -> list[Member]:
+    """Members in a tier who were never handed a VIP card (the registration form is still to do)."""
+    from sqlalchemy import exists
+    physical = exists().where(Card.member_id == Member.id, Card.kind == "physical", Card.status == "active")
+    return list(db.session.scalars(select(Member).where(Member.tier_key.is_not(None), ~physical)
+                                   .order_by(Member.tier_since.desc()).limit(limit)))
+
+
+def deadlines_soon(days: int = 7, at: datetime | None = None) -> list[tuple[RetailRegistration, Member]]:
+    """Cards whose 30 days to register online run out within ``days``: a call may still save the points."""
+    from datetime import timedelta
+    now = at or utcnow()
+    return [tuple(r) for r in db.session.execute(
+        select(RetailRegistration, Member).join(Member, Member.id == RetailRegistration.member_id)
+        .where(RetailRegistration.registered_at.is_(None), Member.registered_at.is_(None),
+               RetailRegistration.deadline > now, RetailRegistration.deadline <= now + timedelta(days=days))
+        .order_by(RetailRegistration.deadline))]
+
+
+def dormant_members(months: int = 6, limit: int = 20, at: datetime | None = None) -> list[Member]:
+    return list(db.session.scalars(members.dormant_query(at or utcnow(), months, purchases.tenant_zone())
+                                   .limit(limit)))
+
+
+ABC_SHARES = (("A", 0.2), ("B", 0.3), ("C", 0.5))  # the top fifth, the next three tenths, the rest
+
+
+def abc_classes(at: datetime | None = None) -> list[dict]:
+    """A/B/C classes by paid spend over the last 12 months (members who bought): A the top 20 %,
+    B the next 30 %, C the rest — with each class's count, spend and lowest spend."""
+    from sqlalchemy import func
+
+    from core.purchases.models import Purchase
+    now = at or utcnow()
+    since = tiers_window_start(now, 12)
+    spend = func.sum(Purchase.paid_fen)
+    rows = [int(v) for (v,) in db.session.execute(
+        select(spend).where(Purchase.member_id.is_not(None), Purchase.purchased_at > since,
+                            Purchase.purchased_at <= now).group_by(Purchase.member_id)
+        .having(spend > 0).order_by(spend.desc()))]
+    out, start = [], 0
+    for i, (name, share) in enumerate(ABC_SHARES):
+        end = len(rows) if i == len(ABC_SHARES) - 1 else start + round(len(rows) * share)
+        chunk = rows[start:end]
+        out.append({"class": name, "members": len(chunk), "spend_fen": sum(chunk),
+                    "lowest_fen": chunk[-1] if chunk else 0})
+        start = end
+    return out
+
+
+def tiers_window_start(at: datetime, months: int) -> datetime:
+    from core.tiers.rules import window_start
+    return window_start(at, months, purchases.tenant_zone())

@@ -229,6 +229,18 @@ def vip_registration(member_id):
                            state=services.card_state(member)), status
 
 
+@web.get("/manager")
+@requires("staff", positions=("retail.store_manager",))
+def manager():
+    """The store manager's day: sales by VIP and non-VIP, follow-up calls due, VIPs without a card,
+    registration deadlines near, dormant members, A/B/C classes."""
+    stores = services.stores_for(g.principal)
+    return render_template("retail/manager.html", sales=services.today_sales(stores),
+                           follow_ups=services.follow_ups_due(), no_card=services.qualified_without_card(),
+                           deadlines=services.deadlines_soon(), dormant=services.dormant_members(),
+                           classes=services.abc_classes())
+
+
 @web.route("/stores", methods=["GET", "POST"])
 @requires("admin")
 def stores():

@@ -276,3 +276,30 @@ def test_renewal_on_31_december_but_not_on_1_january(app, world, shop, when, ren
                 services.renew(None, member, at=when)
             assert card.valid_until == datetime(2027, 1, 1, tzinfo=SHANGHAI)
         db.session.rollback()
+
+
+def test_the_store_managers_day(app, world, shop):
+    api = shop["api"]
+    sm = world.staff(shop["tid"], "sm@yueyi.test", role="manager", positions=["retail.store_manager"])
+    c, csrf = _cashier(app)
+    s1 = shop["stores"][0]
+    c.post("/t/yueyi/retail/till", data={**_basket(csrf, shop["vip"]["id"], s1, "R-M1"), "confirm": "1"})
+    c.post("/t/yueyi/retail/till", data={"csrf_token": csrf, "store_id": str(s1), "receipt_no": "R-M2",
+                                         "lines-0-sku": "袜子", "lines-0-price": "30", "lines-0-quantity": "1",
+                                         "lines-0-price_type": "regular", "confirm": "1"})  # a walk-in
+    no_card = new_member(api, name="钱多多", phone="13800000075")
+    buy(api, no_card["id"], "nc-1", [line(1500)])  # VIP by the numbers, no card handed over yet
+    for n, amount in enumerate([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]):
+        m = new_member(api, name=f"客{n}", phone=f"1381111{n:04d}")
+        buy(api, m["id"], f"abc-{n}", [line(amount)], at=None)
+    mc = app.test_client()
+    login(mc, "sm@yueyi.test")
+    html = mc.get("/t/yueyi/retail/manager").get_data(as_text=True)
+    today = re.search(r'<tr data-store="BJ01">.*?</tr>', html, re.S).group(0)
+    assert re.search(r'class="vip-count">1<', today) and re.search(r'class="other-count">1<', today)
+    assert "钱多多" in html.split('id="no-card"')[1].split("</table>")[0]
+    abc = {k: int(v) for k, v in re.findall(r'data-class="(\w)">.*?class="members">(\d+)<', html, re.S)}
+    assert sum(abc.values()) == 12 and abc["A"] == 2 and abc["B"] == 4  # 12 members bought: 2, 4, 6
+    assert sm  # a manager of the store
+    cashier_page = _cashier(app)[0].get("/t/yueyi/retail/manager")
+    assert cashier_page.status_code == 403
