@@ -399,3 +399,17 @@ def abc_classes(at: datetime | None = None) -> list[dict]:
 def tiers_window_start(at: datetime, months: int) -> datetime:
     from core.tiers.rules import window_start
     return window_start(at, months, purchases.tenant_zone())
+
+
+def renewals_due(at: datetime | None = None, limit: int = 200) -> list[tuple[Card, Member]]:
+    """In November and December: the VIP cards that lapse at the year end unless renewed in
+    December (001 第十六–十七条), for the store manager to call their holders."""
+    tz = purchases.tenant_zone()
+    local = (at or utcnow()).astimezone(tz)
+    if local.month not in (11, 12):
+        return []
+    year_end = datetime(local.year + 1, 1, 1, tzinfo=tz)
+    return [tuple(r) for r in db.session.execute(
+        select(Card, Member).join(Member, Member.id == Card.member_id)
+        .where(Card.status == "active", Card.kind != "accumulation", Card.valid_until.is_not(None),
+               Card.valid_until <= year_end).order_by(Member.member_no).limit(limit))]

@@ -238,7 +238,7 @@ def manager():
     return render_template("retail/manager.html", sales=services.today_sales(stores),
                            follow_ups=services.follow_ups_due(), no_card=services.qualified_without_card(),
                            deadlines=services.deadlines_soon(), dormant=services.dormant_members(),
-                           classes=services.abc_classes())
+                           classes=services.abc_classes(), renewals=services.renewals_due())
 
 
 @web.route("/stores", methods=["GET", "POST"])

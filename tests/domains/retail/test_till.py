@@ -303,3 +303,30 @@ def test_the_store_managers_day(app, world, shop):
     assert sm  # a manager of the store
     cashier_page = _cashier(app)[0].get("/t/yueyi/retail/manager")
     assert cashier_page.status_code == 403
+
+
+def test_the_demo_brand_covers_every_state_the_till_shows(app, runner):
+    """3 stores, cashiers, 300 members and a year of sales: VIPs, discount-card-only, inside the 30
+    days, accumulation cards, birthdays this week, renewals due at the year end."""
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    from core.tenancy.context import tenant_context
+    from core.tenancy.models import Tenant
+    with app.app_context():
+        tenant = db.session.scalar(db.select(Tenant).where(Tenant.slug == "yueyi-fashion"))
+        with tenant_context(tenant.id):
+            people = db.session.scalars(db.select(Member)).all()
+            states = {}
+            for m in people:
+                s = services.card_state(m).state
+                states[s] = states.get(s, 0) + 1
+            assert len(people) == 300
+            assert set(states) >= {"vip", "discount_only", "registration_open", "accumulation"}, states
+            assert len(db.session.scalars(db.select(services.RetailStore)).all()) == 3
+            assert services.qualified_without_card(), "some VIPs were not handed a card yet"
+            assert sum(services.birthday_today(m) or False for m in people) >= 1
+            sales = db.session.scalars(db.select(RetailSale)).all()
+            assert len({s.store_id for s in sales}) == 3 and len(sales) > 500
+            from core.models import utcnow
+            now = utcnow()
+            november = datetime(now.year if now.month > 1 else now.year - 1, 11, 24, tzinfo=SHANGHAI)
+            assert services.renewals_due(at=november)  # the November list of cards lapsing at the year end
