@@ -126,6 +126,8 @@ class CardState:
     tier_name: str | None
     registration_deadline: datetime | None
     earns_points: bool
+    parking_hours: int = 0          # the mall's cards: free parking per visit
+    discount_rate: object = None    # the tier's pay-rate on regular items (Decimal), for the cashier
 
 
 def card_state(member: Member) -> CardState:
@@ -146,9 +148,12 @@ def card_state(member: Member) -> CardState:
         state = "accumulation"
     else:
         state = "none"
+    benefits = tier.benefits if tier is not None and member.tier_key else None
     return CardState(state=state, card_number=card.number if card else None, card_kind=card.kind if card else None,
-                     tier_key=member.tier_key, tier_name=tier.name if tier is not None and member.tier_key else None,
-                     registration_deadline=deadline, earns_points=earns)
+                     tier_key=member.tier_key, tier_name=tier.name if benefits else None,
+                     registration_deadline=deadline, earns_points=earns,
+                     parking_hours=benefits.parking_hours if benefits else 0,
+                     discount_rate=benefits.discount_rate if benefits else None)
 
 
 # ---- the sale ------------------------------------------------------------------------------------

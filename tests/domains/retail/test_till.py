@@ -330,3 +330,47 @@ def test_the_demo_brand_covers_every_state_the_till_shows(app, runner):
             now = utcnow()
             november = datetime(now.year if now.month > 1 else now.year - 1, 11, 24, tzinfo=SHANGHAI)
             assert services.renewals_due(at=november)  # the November list of cards lapsing at the year end
+
+
+@pytest.fixture
+def variant(app, client, world):
+    def make(template):
+        tid = world.tenant(f"v-{template.replace('_', '-')}", domains=["retail"])
+        cashier = world.staff(tid, f"c@{template}.test", positions=["retail.cashier"])
+        _kid, key = world.api_key(tid)
+        api = Api(client, f"v-{template.replace('_', '-')}", key)
+        publish_template(api, template)
+        with world.as_tenant(tid):
+            store = services.create_store(None, code="S1", name="一号店")
+            services.assign_staff(None, store, cashier)
+            db.session.commit()
+            store_id = store.id
+        c = app.test_client()
+        return api, c, login(c, f"c@{template}.test"), store_id, f"v-{template.replace('_', '-')}"
+    return make
+
+
+def test_the_apparel_cards_birthday_month_two_items_at_the_till(variant):
+    """002: the knight card's birthday month gives 2 regular items a year at 6折, the rest at 8.5折."""
+    from core.models import utcnow
+    api, c, csrf, store, slug = variant("apparel")
+    today = utcnow().astimezone(SHANGHAI).date()
+    m = new_member(api, name="周杰", phone="13800000091", birthday=today.replace(year=1990, day=1).isoformat())
+    buy(api, m["id"], "k1", [line(3200)])  # a single 3,000: the knight card
+    data = {"csrf_token": csrf, "member_id": str(m["id"]), "store_id": str(store), "receipt_no": "R-A1",
+            "lines-0-sku": "衬衫", "lines-0-price": "100", "lines-0-quantity": "3", "lines-0-price_type": "regular",
+            "id_checked": "y", "quote": "1"}
+    html = c.post(f"/t/{slug}/retail/till", data=data).get_data(as_text=True)
+    # 2 × 60.00 + 1 × 85.00 = 205.00 for 300.00 of shirts
+    assert "205.00" in re.search(r'<tr data-line="0">.*?</tr>', html, re.S).group(0)
+
+
+def test_the_malls_cards_show_their_parking_hours(variant):
+    api, c, csrf, store, slug = variant("mall_five")
+    m = new_member(api, name="吴彤", phone="13800000092")
+    buy(api, m["id"], "m1", [line(600)], at=None)
+    buy(api, m["id"], "m2", [line(1000)])  # 1,600 within 3 months, with a single 500: the normal card
+    html = c.get(f"/t/{slug}/retail/till", query_string={"member_id": m["id"], "store_id": store}).get_data(as_text=True)
+    tier = api.ok("GET", f"/members/{m['id']}")["tier_key"]
+    assert tier is not None
+    assert 'id="parking"' in html
