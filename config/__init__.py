@@ -40,12 +40,22 @@ SETTINGS: list[Setting] = [
             "`make run` turns it off for http://127.0.0.1.", bool),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Login attempts allowed per address and e-mail."),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "Largest request body in bytes (413 above it).", int),
+    Setting("IMPORT_MAX_BYTES", 20 * 1024 * 1024, "Largest member file (CSV or .xlsx) an admin may upload "
+            "for import, in bytes; only the upload accepts a body this large.", int),
     Setting("DEFAULT_LOCALE", "zh_CN", "Language before a tenant or user picks one (zh_CN or en)."),
     Setting("MAIL_BACKEND", "log", "`log` writes outgoing mail to the log; `smtp` sends it.", str),
     Setting("SMTP_URL", "", "smtp://user:password@host:587 when MAIL_BACKEND=smtp."),
     Setting("MAIL_FROM", "VIP Service <noreply@localhost>", "Sender of outgoing mail."),
     Setting("STRIPE_SECRET_KEY", "", "Stripe secret key; empty turns billing off."),
     Setting("STRIPE_WEBHOOK_SECRET", "", "Signing secret of the Stripe webhook endpoint."),
+    Setting("STRIPE_API_BASE", "", "Base URL of the Stripe API; empty is Stripe's own. The tests point it "
+            "at a local stand-in."),
+    Setting("TRIAL_DAYS", 14, "Days of free trial a business gets when it signs up.", int),
+    Setting("BILLING_GRACE_DAYS", 7, "Days a tenant keeps working after a failed payment before it "
+            "becomes read-only.", int),
+    Setting("BILLING_PLANS", "", "The plans as JSON (see README, Billing); empty: the three built-in "
+            "plans."),
+    Setting("SIGNUP_RATE_LIMIT", "10 per hour", "Sign-up attempts allowed per address."),
     Setting("PREFERRED_URL_SCHEME", "https", "Scheme of links in mail and API responses."),
     Setting("LOG_LEVEL", "INFO", "Python logging level."),
     Setting("PASSWORD_HASH_METHOD", "scrypt", "Werkzeug password hash method. Keep scrypt; the "

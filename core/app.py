@@ -61,8 +61,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from core.api import api
-    from core.api.base import guard_request_body
+    from core.api.base import guard_request_body, raise_upload_limit
     api.init_app(app)
+    app.url_value_preprocessor(raise_upload_limit)  # before the tenant's and CSRF: both may read the body
     app.before_request(guard_request_body)
 
     from core.tenancy import web as tenancy_web
@@ -91,12 +92,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core.segments import api as segments_api, views as segments_views
     app.register_blueprint(segments_views.bp)
     api.register_blueprint(segments_api.blp, url_prefix="/api/v1/t/<tenant>")
-    from core.reports import api as reports_api, views as reports_views
-    app.register_blueprint(reports_views.bp)
-    api.register_blueprint(reports_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(tenancy_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(identity_api.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(audit_api.blp, url_prefix="/api/v1/t/<tenant>")
+    from core.imports import api as imports_api, views as imports_views
     from core.members import api as members_api
     from core.points import api as points_api
     from core.purchases import api as purchases_api
@@ -104,6 +103,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core.tiers import api as tiers_api
     for feature in (members_api, points_api, tiers_api, purchases_api, service_api):
         api.register_blueprint(feature.blp, url_prefix="/api/v1/t/<tenant>")
+    api.register_blueprint(imports_api.blp, url_prefix="/api/v1/t/<tenant>")
+    app.register_blueprint(imports_views.bp)
+    from core.reports import api as reports_api, views as reports_views
+    app.register_blueprint(reports_views.bp)
+    api.register_blueprint(reports_api.blp, url_prefix="/api/v1/t/<tenant>")
+
+    from core import billing
+    billing.init_app(app)  # after the tenant's resolution: its read-only lock needs g.tenant
 
     # Domains load last (as in CTFd and Indico): they may only build on what core has set up.
     plugins.init_app(app, api)

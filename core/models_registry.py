@@ -2,7 +2,9 @@
 from core.api import idempotency  # noqa: F401
 from core.approvals import models as approvals_models  # noqa: F401
 from core.audit import models as audit_models  # noqa: F401
+from core.billing import models as billing_models  # noqa: F401
 from core.identity import models as identity_models  # noqa: F401
+from core.imports import models as imports_models  # noqa: F401
 from core.jobs import models as jobs_models  # noqa: F401
 from core.jobs import runner  # noqa: F401  (registers the after-commit relay)
 from core.tenancy import context  # noqa: F401  (registers the scoping listeners)

@@ -7,6 +7,7 @@ With ``REDIS_URL`` jobs go through RQ on that Redis (database 15 unless the URL 
 """
 from __future__ import annotations
 
+import base64
 import os
 import re
 from contextlib import contextmanager
@@ -297,4 +298,6 @@ def loyalty(client, world, two_tenants):
         out[f"{t}_segment"] = api.ok("POST", "/segments", {"name": "VIP", "definition": {"tiers": ["vip"]}})["id"]
         out[f"{t}_notice"] = api.ok("POST", f"/segments/{out[t + '_segment']}/notices", {
             "kind": "service", "subject": "店庆", "body": "欢迎光临"})["id"]
+        member_file = base64.b64encode("姓名,手机\n王五,13900000009\n".encode()).decode()
+        out[f"{t}_batch"] = api.ok("POST", "/imports", {"filename": "会员.csv", "content_base64": member_file})["id"]
     return out

@@ -13,7 +13,7 @@ from core.errors import RuleError
 from core.extensions import csrf, db
 
 ERROR_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    400: "bad_request", 401: "unauthorized", 402: "payment_required", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
     415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests",
 }
@@ -117,12 +117,39 @@ api = VipApi()
 
 
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+UPLOAD_FORM_SLACK = 64 * 1024  # multipart framing and the form's other fields, beside the file itself
+
+
+def accepts_upload(setting: str):
+    """Mark a view that takes a file (``multipart/form-data``) of up to ``app.config[setting]``
+    bytes instead of MAX_CONTENT_LENGTH (and, on the API, a multipart body instead of JSON). Any
+    other body sent to it keeps the usual limit."""
+
+    def deco(fn):
+        fn.upload_limit_setting = setting
+        return fn
+
+    return deco
+
+
+def _upload_setting() -> str | None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    setting = getattr(view, "upload_limit_setting", None)
+    return setting if setting and request.mimetype == "multipart/form-data" else None
+
+
+def raise_upload_limit(endpoint, values):
+    """A ``url_value_preprocessor``, registered first: it runs before CSRF and every
+    ``before_request``, which read the form and so apply the request's limit."""
+    setting = _upload_setting()
+    if setting:
+        request.max_content_length = int(current_app.config[setting]) + UPLOAD_FORM_SLACK
 
 
 def guard_request_body():
     """Before any view: refuse bodies over the limit (even where the view would never read them),
     and, on the API, bodies that are not JSON, instead of reading them as an empty object."""
-    max_len = current_app.config.get("MAX_CONTENT_LENGTH")
+    max_len = request.max_content_length
     if max_len and request.content_length and request.content_length > max_len:
         raise RequestEntityTooLarge()
     if _carries_nul():
@@ -130,7 +157,7 @@ def guard_request_body():
         raise BadRequest("Text may not contain NUL (\\u0000) characters.")
     if (request.path.startswith("/api/") and request.method in BODY_METHODS
             and (request.content_length or request.headers.get("Transfer-Encoding"))
-            and not request.is_json):
+            and not request.is_json and not _upload_setting()):
         raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
 
 

@@ -106,6 +106,8 @@ def add_staff(actor, *, email: str, name: str, role: str, positions, known_posit
         raise IdentityError("role", _l("Only an owner can make another owner."), 403)
     positions = _check_positions(positions, known_positions)
     email = normalise_email(email)
+    from core.billing.services import check_capacity
+    check_capacity("staff", field="email")  # a seat of the plan (402 naming the plan that lifts it)
     user = find_user(email)
     if user is None:
         user = create_user(email, name, password)
@@ -131,6 +133,9 @@ def update_staff(actor, membership: Membership, *, role=None, positions=None, ac
     if positions is not None:
         membership.positions = _check_positions(positions, known_positions)
     if active is not None:
+        if active and not before["active"]:
+            from core.billing.services import check_capacity
+            check_capacity("staff", field="active")  # coming back takes a seat again
         membership.active = bool(active)
     if membership.role == "owner" and not membership.active or before["role"] == "owner" and membership.role != "owner":
         others = db.session.scalar(select(db.func.count(Membership.id)).where(

@@ -4,6 +4,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
+from core.errors import RuleError
 from core.identity.forms import choices
 from core.extensions import db, limiter
 from core.identity import services
@@ -114,7 +115,7 @@ def new_staff():
             membership, token = services.add_staff(
                 g.principal, email=form.email.data, name=form.name.data, role=form.role.data,
                 positions=form.positions.data, known_positions=all_positions(current_app))
-        except services.IdentityError as e:
+        except RuleError as e:  # an identity rule, or the plan's staff seats
             getattr(form, e.field).errors.append(e.message)
         else:
             if token:
@@ -139,7 +140,7 @@ def edit_staff(membership_id):
             services.update_staff(g.principal, membership, role=form.role.data,
                                   positions=form.positions.data, active=form.active.data,
                                   known_positions=all_positions(current_app))
-        except services.IdentityError as e:
+        except RuleError as e:  # an identity rule, or the plan's staff seats
             db.session.rollback()
             getattr(form, e.field).errors.append(e.message)
         else:

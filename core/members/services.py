@@ -132,6 +132,8 @@ def create_member(actor, values: dict) -> Member:
     if _phone_taken(values.get("phone")):
         raise MemberError("phone", _l("Another member already has this phone number."), 409)
     id_number = clean_id_number(values.pop("id_number", None))
+    from core.billing.services import check_capacity
+    check_capacity("members")  # the plan's member limit (402 naming the plan that lifts it)
     member = Member(member_no=f"M{next_value('member'):07d}", **values)
     if id_number:
         member.id_number_masked, member.id_number_hash = mask_id_number(id_number), _id_hash(id_number)
@@ -265,12 +267,18 @@ def upgrade_card_in_place(member: Member, card: Card | None, at, scheme_row) -> 
     card.valid_until = valid_until(_scheme_policies(scheme_row).get("validity"), at, _tz())
 
 
+def clean_card_number(raw) -> str:
+    """A physical card's number as printed: 4 to 32 letters, digits or dashes."""
+    number = ("" if raw is None else str(raw)).strip()
+    if not re.fullmatch(r"[0-9A-Za-z\-]{4,32}", number):
+        raise MemberError("number", _l("A card number has 4 to 32 letters, digits or dashes."))
+    return number
+
+
 def issue_card(actor, member: Member, number: str, at=None, scheme_row=None) -> Card:
     """Hand a physical card to a member; any other active card of theirs is void from this moment."""
     from core.models import utcnow
-    number = (number or "").strip()
-    if not re.fullmatch(r"[0-9A-Za-z\-]{4,32}", number):
-        raise MemberError("number", _l("A card number has 4 to 32 letters, digits or dashes."))
+    number = clean_card_number(number)
     if db.session.scalar(select(Card.id).where(Card.number == number)) is not None:
         raise MemberError("number", _l("This card number is already in use."), 409)
     at = at or utcnow()

@@ -26,7 +26,9 @@ bp = Blueprint("platform", __name__, template_folder="templates", url_prefix="/p
 def tenants():
     rows = db.session.scalars(select(Tenant).order_by(Tenant.created_at.desc())).all()
     events = db.session.scalars(select(PlatformEvent).order_by(PlatformEvent.id.desc()).limit(30)).all()
-    return render_template("platform/tenants.html", tenants=rows, events=events)
+    from core.billing.services import access, billing_by_tenant, plan_name, state_text
+    billing = {tid: f"{plan_name(b)} · {state_text(access(b))}" for tid, b in billing_by_tenant().items()}
+    return render_template("platform/tenants.html", tenants=rows, events=events, billing=billing)
 
 
 @bp.route("/tenants/new", methods=["GET", "POST"])

@@ -88,6 +88,10 @@ def update_settings(actor, tenant: Tenant, values: dict, known_domains) -> Tenan
     """Change the tenant's own settings (name, time zone, currency, language, domains)."""
     clean = validate_settings({k: v for k, v in values.items()
                                if k in SETTINGS_FIELDS + ("enabled_domains",)}, known_domains)
+    if set(clean.get("enabled_domains") or ()) - set(tenant.enabled_domains or ()):
+        from core.billing.services import check_capacity
+        # Only adding asks: a tenant above its plan after a downgrade keeps what it has enabled.
+        check_capacity("domains", total=len(clean["enabled_domains"]), field="enabled_domains")
     before = _snapshot(tenant)
     for k, v in clean.items():
         setattr(tenant, k, v)

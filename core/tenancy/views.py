@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from core.errors import RuleError
 from core.identity.forms import choices
 from core.extensions import db
 from core.identity.permissions import requires
@@ -28,7 +29,7 @@ def settings():
                 "currency": form.currency.data, "default_locale": form.default_locale.data,
                 "enabled_domains": form.enabled_domains.data,
             }, known_domains=registry(current_app))
-        except services.TenantError as e:
+        except RuleError as e:  # a tenant rule, or the plan's domain limit
             db.session.rollback()
             getattr(form, e.field).errors.append(e.message)
         else:

@@ -32,7 +32,9 @@ def navigation():
               ("schemes.index", _l("Tier schemes"), "admin"),
               ("staff.list_staff", _l("Staff"), "admin"),
               ("tenancy.settings", _l("Settings"), "admin"),
+              ("imports.list_batches", _l("Import members"), "admin"),
               ("staff.api_keys", _l("API keys"), "admin"),
+              ("billing.portal", _l("Billing"), "owner"),
               ("audit.audit_log", _l("Audit log"), "admin")]
     return [(endpoint, label) for endpoint, label, role in items if principal.has_role(role)]
 

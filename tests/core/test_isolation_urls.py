@@ -17,6 +17,7 @@ PUBLIC = {
     "auth.accept_invitation", "web.home", "web.set_language", "web.healthz",
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
     "retail_public.join",  # a member's registration link: the token names the tenant (tests/domains/retail)
+    "billing_public.sign_up", "billing_public.webhook",  # a business signs up; Stripe signs (tests/core/billing)
 }
 
 # URL variable -> how to fill it with tenant B's object (w is the loyalty dict)
@@ -39,6 +40,7 @@ B_VALUES = {
     "segment_id": lambda w: w["b_segment"],
     "store_id": lambda w: w["b_store"],
     "notice_id": lambda w: w["b_notice"],
+    "batch_id": lambda w: w["b_batch"],
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -138,7 +138,9 @@ def test_core_sql_batch_helpers_take_tenant_explicitly():
     (tests/core/loyalty/test_tier_review.py::test_review_touches_one_tenant_only), the periodic
     service tasks (``core.service.periodic``: birthday greetings, follow-ups, renewal notices, dormant
     follow-ups and their numbering; see
-    tests/core/jobs_loyalty/test_isolation.py::test_each_job_writes_only_the_tenant_it_is_given)."""
+    tests/core/jobs_loyalty/test_isolation.py::test_each_job_writes_only_the_tenant_it_is_given), and the
+    member import's bulk inserts and progress (``core.imports.services``; see
+    tests/core/imports/test_isolation.py::test_the_bulk_writes_touch_only_the_importing_tenant)."""
     import pathlib
     root = pathlib.Path(__file__).resolve().parents[2]
     offenders = []
@@ -146,5 +148,5 @@ def test_core_sql_batch_helpers_take_tenant_explicitly():
         src = path.read_text()
         if "__table__" in src and "select(" in src:
             offenders.append(path.relative_to(root).as_posix())
-    assert sorted(offenders) == ["core/points/services.py", "core/service/periodic.py", "core/tenancy/web.py",
-                                 "core/tiers/review.py", "core/tiers/simulate.py"]
+    assert sorted(offenders) == ["core/imports/services.py", "core/points/services.py", "core/service/periodic.py",
+                                 "core/tenancy/web.py", "core/tiers/review.py", "core/tiers/simulate.py"]
