@@ -294,6 +294,16 @@ def loyalty(client, world, two_tenants):
         with world.as_tenant(two_tenants[t]):
             from domains.retail.services import create_store
             out[f"{t}_store"] = create_store(None, code="S1", name="一号店").id
+            from datetime import timedelta
+
+            from domains.hotel.models import HotelStep
+            from domains.hotel.services import decide_level, upsert_from_pms
+            stay, _ = upsert_from_pms(None, {"reservation_no": "R1", "guest_name": "张先生",
+                                             "arrival_at": utcnow() + timedelta(days=1)})
+            from core.identity.principal import Principal
+            decide_level(None, Principal(label="gm", role="manager", positions=("hotel.gm",)), stay, level="VIP")
+            out[f"{t}_stay"] = stay.id
+            out[f"{t}_step"] = db.session.scalar(db.select(HotelStep.id).where(HotelStep.stay_id == stay.id).limit(1))
             db.session.commit()
         out[f"{t}_segment"] = api.ok("POST", "/segments", {"name": "VIP", "definition": {"tiers": ["vip"]}})["id"]
         out[f"{t}_notice"] = api.ok("POST", f"/segments/{out[t + '_segment']}/notices", {

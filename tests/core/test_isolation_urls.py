@@ -39,6 +39,8 @@ B_VALUES = {
     "task_id": lambda w: w["b_task"],
     "segment_id": lambda w: w["b_segment"],
     "store_id": lambda w: w["b_store"],
+    "stay_id": lambda w: w["b_stay"],
+    "step_id": lambda w: w["b_step"],
     "notice_id": lambda w: w["b_notice"],
     "batch_id": lambda w: w["b_batch"],
 }

@@ -1,0 +1,203 @@
+"""VIP stays and their reception timeline (贵宾接待规程, seed 000).
+
+A stay comes from the PMS (once by its reservation number) or is entered by hand. Its level is the
+GM's decision, or a request from the GM's office or sales that the GM approves or rejects. Once a
+level stands, the protocol's steps for that level become the stay's timeline: each due at its
+offset from the arrival, the meal or the departure; moving the arrival moves every deadline and
+tells every department. A step is signed only by a position the protocol names for the level
+(sealing a VVIP room: the GM's assistant, nobody else), only after the steps it depends on, and
+is late when signed after its deadline. Times are stored in UTC; the seed's hours are wall-clock
+offsets from the guest's own times, so they hold in any zone.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core.audit import services as audit
+from core.errors import RuleError
+from core.extensions import db
+from core.models import utcnow
+from core.tasks.services import open_tasks
+from domains.hotel import protocol
+from domains.hotel.models import HotelStay, HotelStep
+
+REQUEST_SOURCES = ("office", "sales")
+
+
+class HotelError(RuleError):
+    """A reception rule refused the input."""
+
+
+def _aware(value, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise HotelError(field, _l("Give the time with its offset, e.g. 2026-11-25T18:00:00+08:00."))
+    return value
+
+
+def _check_times(arrival, departure, meal, *, now: datetime, new: bool) -> None:
+    if new and arrival < now - timedelta(minutes=5):
+        raise HotelError("arrival_at", _l("The arrival is in the past."))
+    if departure is not None and departure <= arrival:
+        raise HotelError("departure_at", _l("The departure must come after the arrival."))
+    if meal is not None and (meal < arrival - timedelta(days=1) or (departure is not None and meal > departure)):
+        raise HotelError("meal_at", _l("The meal must fall within the stay."))
+
+
+def _level(value, field="level") -> str | None:
+    if value is None:
+        return None
+    if value not in protocol.LEVELS:
+        raise HotelError(field, _l("Choose one of: %(levels)s.", levels=", ".join(protocol.LEVELS)))
+    return value
+
+
+def upsert_from_pms(actor, data: dict, now: datetime | None = None) -> tuple[HotelStay, bool]:
+    """A stay as the PMS sends it, once by its reservation number: the same number again updates
+    the times (and moves the deadlines) instead of creating a second stay. Returns (stay, created)."""
+    now = now or utcnow()
+    number = (data.get("reservation_no") or "").strip()
+    if not number or len(number) > 40:
+        raise HotelError("reservation_no", _l("The PMS reservation number is required (1 to 40 characters)."))
+    arrival = _aware(data.get("arrival_at"), "arrival_at")
+    if arrival is None:
+        raise HotelError("arrival_at", _l("The arrival time is required."))
+    departure, meal = _aware(data.get("departure_at"), "departure_at"), _aware(data.get("meal_at"), "meal_at")
+    requested = _level(data.get("requested_level"), "requested_level")
+    stay = db.session.scalar(select(HotelStay).where(HotelStay.reservation_no == number))
+    _check_times(arrival, departure, meal, now=now, new=stay is None)
+    if stay is not None:
+        if stay.arrival_at != arrival:
+            move_arrival(actor, stay, arrival, now=now)
+        if departure != stay.departure_at or meal != stay.meal_at:
+            stay.departure_at, stay.meal_at = departure, meal
+            _retime(stay)
+        return stay, False
+    name = (data.get("guest_name") or "").strip()
+    if not name or len(name) > 80:
+        raise HotelError("guest_name", _l("The guest's name is required (1 to 80 characters)."))
+    stay = HotelStay(reservation_no=number, guest_name=name, room_no=(data.get("room_no") or None),
+                     member_id=data.get("member_id"), arrival_at=arrival, departure_at=departure, meal_at=meal,
+                     special_needs=(data.get("special_needs") or None), level_status="none", status="upcoming")
+    db.session.add(stay)
+    db.session.flush()
+    audit.record(actor, "hotel.stay.pms", "hotel_stay", stay.id, None,
+                 {"reservation_no": number, "arrival_at": arrival.isoformat()})
+    if requested:
+        request_level(actor, stay, requested, data.get("request_source") or "sales")
+    return stay, True
+
+
+def request_level(actor, stay: HotelStay, level: str, source: str) -> HotelStay:
+    """The GM's office (superior bodies) or sales (key accounts) asks for a level; the GM decides."""
+    _level(level)
+    if source not in REQUEST_SOURCES:
+        raise HotelError("request_source", _l("Choose one of: %(sources)s.", sources=", ".join(REQUEST_SOURCES)))
+    if stay.level_status == "approved":
+        raise HotelError("level", _l("The level is decided already."), 409)
+    stay.requested_level, stay.request_source = level, source
+    stay.requested_by, stay.level_status = audit.actor_label(actor), "requested"
+    audit.record(actor, "hotel.level.request", "hotel_stay", stay.id, None, {"level": level, "source": source})
+    return stay
+
+
+def decide_level(actor, principal, stay: HotelStay, *, approve: bool = True, level: str | None = None,
+                 now: datetime | None = None) -> HotelStay:
+    """The GM decides: directly (a level), or on a request (approve or reject). The timeline follows."""
+    if "hotel.gm" not in (principal.positions or ()):
+        raise HotelError("level", _l("Only the general manager decides a guest's level."), 403)
+    before = {"level": stay.level, "status": stay.level_status}
+    if not approve:
+        if stay.level_status != "requested":
+            raise HotelError("level", _l("There is no request to reject."), 409)
+        stay.level_status = "rejected"
+    else:
+        chosen = _level(level) or stay.requested_level
+        if chosen is None:
+            raise HotelError("level", _l("Choose one of: %(levels)s.", levels=", ".join(protocol.LEVELS)))
+        stay.level, stay.level_status = chosen, "approved"
+        _build_timeline(stay, now=now)
+    stay.decided_by, stay.decided_at = audit.actor_label(actor), now or utcnow()
+    audit.record(actor, "hotel.level.decide", "hotel_stay", stay.id, before,
+                 {"level": stay.level, "status": stay.level_status})
+    return stay
+
+
+def _build_timeline(stay: HotelStay, now: datetime | None = None) -> None:
+    existing = {s.key: s for s in db.session.scalars(select(HotelStep).where(HotelStep.stay_id == stay.id))}
+    for spec in protocol.steps_for(stay.level, stay.meal_at is not None):
+        step = existing.pop(spec.key, None)
+        if step is None:
+            step = HotelStep(stay_id=stay.id, key=spec.key)
+            db.session.add(step)
+        step.department, step.anchor, step.offset_minutes = spec.department, spec.anchor, spec.offset
+        step.signers, step.depends_on = list(spec.signers[stay.level]), list(spec.depends_on)
+        step.due_at = spec.due_at(stay.arrival_at, stay.departure_at, stay.meal_at)
+    for stale in existing.values():  # a lower level has fewer steps; signed ones stay on the record
+        if stale.signed_at is None:
+            db.session.delete(stale)
+    db.session.flush()
+
+
+def _retime(stay: HotelStay) -> None:
+    anchors = {"arrival": stay.arrival_at, "departure": stay.departed_at or stay.departure_at, "meal": stay.meal_at}
+    for step in db.session.scalars(select(HotelStep).where(HotelStep.stay_id == stay.id)):
+        base = anchors[step.anchor]
+        step.due_at = None if base is None else base + timedelta(minutes=step.offset_minutes)
+
+
+def move_arrival(actor, stay: HotelStay, arrival: datetime, now: datetime | None = None) -> HotelStay:
+    """A new arrival time moves every deadline, and every department hears of it."""
+    arrival = _aware(arrival, "arrival_at")
+    before = stay.arrival_at
+    stay.arrival_at = arrival
+    _retime(stay)
+    departments = sorted({s.department for s in db.session.scalars(
+        select(HotelStep).where(HotelStep.stay_id == stay.id))})
+    if departments:
+        open_tasks(actor, positions=[f"hotel.{d}" for d in departments],
+                   source=f"hotel_arrival:{stay.id}:{int(arrival.timestamp())}", due_at=now or utcnow(),
+                   subject=str(_l("Arrival moved: %(guest)s", guest=stay.guest_name)),
+                   detail=str(_l("New arrival %(when)s; every deadline moved with it.", when=arrival.isoformat())))
+    audit.record(actor, "hotel.stay.arrival", "hotel_stay", stay.id, {"arrival_at": before.isoformat()},
+                 {"arrival_at": arrival.isoformat()})
+    return stay
+
+
+def record_departure(actor, stay: HotelStay, at: datetime) -> HotelStay:
+    """The guest left: the departure steps count from the actual time."""
+    stay.departed_at, stay.status = _aware(at, "departed_at"), "departed"
+    _retime(stay)
+    audit.record(actor, "hotel.stay.departed", "hotel_stay", stay.id, None, {"departed_at": at.isoformat()})
+    return stay
+
+
+def sign_step(actor, principal, step: HotelStep, at: datetime | None = None) -> HotelStep:
+    """Sign a step as one of the positions the protocol names (nobody else, not even an admin),
+    after the steps it depends on; late when after its deadline."""
+    at = at or utcnow()
+    if step.signed_at is not None:
+        raise HotelError("step", _l("This step is signed already."), 409)
+    position = next((p for p in step.signers if p in (principal.positions or ())), None)
+    if position is None:
+        raise HotelError("position", _l("Only these positions sign this step: %(positions)s.",
+                                        positions=", ".join(step.signers)), 403)
+    if step.depends_on:
+        waiting = db.session.scalars(select(HotelStep.key).where(
+            HotelStep.stay_id == step.stay_id, HotelStep.key.in_(step.depends_on),
+            HotelStep.signed_at.is_(None))).all()
+        if waiting:
+            raise HotelError("step", _l("Sign these first: %(steps)s.", steps=", ".join(sorted(waiting))), 409)
+    step.signed_at, step.signed_by, step.signed_position = at, audit.actor_label(actor), position
+    step.late = step.due_at is not None and at > step.due_at
+    audit.record(actor, "hotel.step.sign", "hotel_step", step.id, None,
+                 {"key": step.key, "late": step.late, "position": position})
+    return step
+
+
+def steps_query(stay_id: int):
+    return select(HotelStep).where(HotelStep.stay_id == stay_id).order_by(HotelStep.due_at.nulls_last(), HotelStep.id)
