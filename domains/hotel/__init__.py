@@ -27,7 +27,8 @@ plugin = DomainPlugin(
     description=_l("VIP reception and room sealing: from the GM's decision to the departure notice."),
     web=web,
     api=api,
-    nav=[NavItem("hotel.landing", _l("Hotel VIP reception"))],
+    nav=[NavItem("hotel.landing", _l("Hotel VIP reception")), NavItem("hotel.stays", _l("VIP stays")),
+         NavItem("hotel.gm_board", _l("GM's board"))],
     positions=POSITIONS,
     seed_demo=seed_demo,
 )

@@ -201,3 +201,53 @@ def sign_step(actor, principal, step: HotelStep, at: datetime | None = None) -> 
 
 def steps_query(stay_id: int):
     return select(HotelStep).where(HotelStep.stay_id == stay_id).order_by(HotelStep.due_at.nulls_last(), HotelStep.id)
+
+
+# ---- the boards (部门看板 and the GM's overview) ----------------------------------------------------
+
+DEPARTMENTS = tuple(dict.fromkeys(s.department for s in protocol.DEFAULT_STEPS))
+
+
+def department_of(positions) -> str | None:
+    """The first department one of these positions runs (``hotel.engineering`` → ``engineering``)."""
+    for p in positions or ():
+        short = p.split(".", 1)[-1]
+        if short in DEPARTMENTS:
+            return short
+    return None
+
+
+def _window(now: datetime, tz) -> tuple[datetime, datetime]:
+    """Today and tomorrow in the hotel's zone, and anything still open from yesterday."""
+    local = now.astimezone(tz)
+    start = datetime(local.year, local.month, local.day, tzinfo=tz)
+    return start - timedelta(days=1), start + timedelta(days=2)
+
+
+def board_rows(department: str, now: datetime, tz) -> list[tuple[HotelStep, HotelStay]]:
+    """A department's steps for today's and tomorrow's VIP stays, soonest first."""
+    lo, hi = _window(now, tz)
+    return [tuple(r) for r in db.session.execute(
+        select(HotelStep, HotelStay).join(HotelStay, HotelStay.id == HotelStep.stay_id)
+        .where(HotelStep.department == department, HotelStay.level_status == "approved",
+               HotelStay.status != "cancelled", HotelStep.due_at >= lo, HotelStep.due_at < hi)
+        .order_by(HotelStep.signed_at.is_not(None), HotelStep.due_at, HotelStep.id))]
+
+
+def gm_overview(now: datetime, tz) -> list[dict]:
+    """Every VIP stay of today and tomorrow on one screen: steps signed, late, and the next one due."""
+    lo, hi = _window(now, tz)
+    stays = db.session.scalars(select(HotelStay).where(
+        HotelStay.level_status == "approved", HotelStay.status != "cancelled",
+        HotelStay.arrival_at >= lo, HotelStay.arrival_at < hi).order_by(HotelStay.arrival_at)).all()
+    steps = db.session.scalars(select(HotelStep).where(HotelStep.stay_id.in_([s.id for s in stays]))
+                               .order_by(HotelStep.due_at)).all() if stays else []
+    out = []
+    for stay in stays:
+        mine = [s for s in steps if s.stay_id == stay.id]
+        due = [s for s in mine if s.signed_at is None and s.due_at is not None]
+        out.append({"stay": stay, "total": len(mine), "signed": sum(s.signed_at is not None for s in mine),
+                    "late": sum(bool(s.late) for s in mine) + sum(s.due_at < now for s in due),
+                    "next": due[0] if due else None,
+                    "signed_keys": [s.key for s in mine if s.signed_at is not None]})
+    return out

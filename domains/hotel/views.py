@@ -1,16 +1,30 @@
 """The hotel domain's pages and API: VIP stays from the PMS, the GM's decision, the reception steps."""
-from flask import g
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_smorest import abort
 
 from core.api import idempotent
 from core.extensions import db
 from core.identity.permissions import requires
+from core.models import utcnow
 from core.web.domain import domain_blueprints
-from domains.hotel import services
+from domains.hotel import protocol, services
 from domains.hotel.models import HotelStay, HotelStep
 from domains.hotel.schemas import ArrivalMoveSchema, LevelDecisionSchema, ActualDepartureSchema, PmsStaySchema, VipStaySchema, ReceptionStepSchema
 
 web, api = domain_blueprints("hotel", __name__, "hotel/landing.html")
+
+
+@web.context_processor
+def _names():
+    """Step titles and department names in the reader's language, for every hotel page."""
+    from flask import current_app
+
+    from core.plugins import all_positions
+    positions = all_positions(current_app)
+    return {"step_titles": {s.key: s.title for s in protocol.DEFAULT_STEPS},
+            "departments": services.DEPARTMENTS,
+            "department_names": {d: positions.get(f"hotel.{d}", d) for d in services.DEPARTMENTS}}
 
 
 def _stay(stay_id) -> HotelStay:
@@ -77,3 +91,96 @@ def departure(data, stay_id):
 def sign(step_id):
     """Sign a step as one of the positions the protocol names for the guest's level."""
     return services.sign_step(g.principal, g.principal, db.session.get(HotelStep, step_id) or abort(404))
+
+
+# ---- pages: stays, the department boards and the GM's board --------------------------------------
+
+def _zone():
+    from zoneinfo import ZoneInfo
+    return ZoneInfo(g.tenant.timezone)
+
+
+def _check_csrf():
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        abort(400, message=_("The form has expired; reload the page."))
+
+
+@web.get("/stays")
+@requires("staff")
+def stays():
+    from sqlalchemy import select
+    rows = db.session.scalars(select(HotelStay).where(HotelStay.status != "cancelled")
+                              .order_by(HotelStay.arrival_at).limit(200)).all()
+    return render_template("hotel/stays.html", stays=rows, levels=protocol.LEVELS,
+                           is_gm="hotel.gm" in (g.principal.positions or ()))
+
+
+@web.post("/stays/<int:stay_id>/decision")
+@requires("staff", positions=("hotel.gm",))
+def decide_page(stay_id):
+    _check_csrf()
+    stay = _stay(stay_id)
+    level = request.form.get("level") or None
+    try:
+        services.decide_level(g.principal, g.principal, stay, approve=request.form.get("decision") != "reject",
+                              level=level)
+    except services.HotelError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("hotel.stays"))
+    db.session.commit()
+    flash(_("Level decided for %(guest)s.", guest=stay.guest_name))
+    return redirect(url_for("hotel.stays"))
+
+
+def _board_context(department):
+    if department not in services.DEPARTMENTS:
+        abort(404)
+    now = utcnow()
+    return {"department": department, "rows": services.board_rows(department, now, _zone()), "now": now,
+            "my_positions": list(g.principal.positions or ())}
+
+
+@web.get("/boards/<department>")
+@requires("staff")
+def board(department):
+    """A department's VIP steps of today and tomorrow, live: the rows refresh every 5 seconds."""
+    return render_template("hotel/board.html", **_board_context(department))
+
+
+@web.get("/boards/<department>/rows")
+@requires("staff")
+def board_rows(department):
+    return render_template("hotel/_board_rows.html", **_board_context(department))
+
+
+@web.post("/steps/<int:step_id>/sign")
+@requires("staff")
+def sign_page(step_id):
+    _check_csrf()
+    step = db.session.get(HotelStep, step_id) or abort(404)
+    try:
+        services.sign_step(g.principal, g.principal, step)
+    except services.HotelError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("hotel.board", department=step.department))
+
+
+@web.get("/gm")
+@requires("staff")
+def gm_board():
+    """Every VIP's progress on one screen, live."""
+    return render_template("hotel/gm.html", rows=services.gm_overview(utcnow(), _zone()), now=utcnow())
+
+
+@web.get("/gm/rows")
+@requires("staff")
+def gm_rows():
+    return render_template("hotel/_gm_rows.html", rows=services.gm_overview(utcnow(), _zone()), now=utcnow())

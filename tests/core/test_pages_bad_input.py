@@ -15,7 +15,8 @@ def _own_values(rule, w):
               "tenant_id": w["a"], "status": "suspended", "token": "junk", "scheme_id": w.get("a_scheme", 1),
               "fmt": "csv", "application_id": 1, "task_id": 1,
               "segment_id": 1, "notice_id": 1, "store_id": 1,
-              "member_id": 1, "purchase_id": 1, "batch_id": 1}
+              "member_id": 1, "purchase_id": 1, "batch_id": 1,
+              "stay_id": 1, "step_id": 1, "department": "engineering"}
     return rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
 
 
