@@ -224,30 +224,53 @@ def _window(now: datetime, tz) -> tuple[datetime, datetime]:
     return start - timedelta(days=1), start + timedelta(days=2)
 
 
+BOARD_OPEN_ROWS = 60    # the most urgent unsigned steps a board lists (overdue first)
+BOARD_SIGNED_ROWS = 15  # and the latest signed ones, so a signature is seen on every screen
+
+
 def board_rows(department: str, now: datetime, tz) -> list[tuple[HotelStep, HotelStay]]:
-    """A department's steps for today's and tomorrow's VIP stays, soonest first."""
+    """A department's VIP steps of today and tomorrow (and any still open from yesterday): the most
+    urgent unsigned ones first, then the latest signed. With 200 VIP stays a day a department has
+    hundreds of steps; a board shows what needs doing next."""
     lo, hi = _window(now, tz)
-    return [tuple(r) for r in db.session.execute(
-        select(HotelStep, HotelStay).join(HotelStay, HotelStay.id == HotelStep.stay_id)
-        .where(HotelStep.department == department, HotelStay.level_status == "approved",
-               HotelStay.status != "cancelled", HotelStep.due_at >= lo, HotelStep.due_at < hi)
-        .order_by(HotelStep.signed_at.is_not(None), HotelStep.due_at, HotelStep.id))]
+    base = (select(HotelStep, HotelStay).join(HotelStay, HotelStay.id == HotelStep.stay_id)
+            .where(HotelStep.department == department, HotelStay.level_status == "approved",
+                   HotelStay.status != "cancelled", HotelStep.due_at >= lo, HotelStep.due_at < hi))
+    open_ = db.session.execute(base.where(HotelStep.signed_at.is_(None))
+                               .order_by(HotelStep.due_at, HotelStep.id).limit(BOARD_OPEN_ROWS)).all()
+    signed = db.session.execute(base.where(HotelStep.signed_at.is_not(None))
+                                .order_by(HotelStep.signed_at.desc(), HotelStep.id).limit(BOARD_SIGNED_ROWS)).all()
+    return [tuple(r) for r in open_] + [tuple(r) for r in signed]
 
 
 def gm_overview(now: datetime, tz) -> list[dict]:
-    """Every VIP stay of today and tomorrow on one screen: steps signed, late, and the next one due."""
+    """Every VIP stay of today and tomorrow on one screen: steps signed, late, and the next one
+    due — counted in the database, one row per stay."""
+    from sqlalchemy import and_, case, func
     lo, hi = _window(now, tz)
-    stays = db.session.scalars(select(HotelStay).where(
-        HotelStay.level_status == "approved", HotelStay.status != "cancelled",
-        HotelStay.arrival_at >= lo, HotelStay.arrival_at < hi).order_by(HotelStay.arrival_at)).all()
-    steps = db.session.scalars(select(HotelStep).where(HotelStep.stay_id.in_([s.id for s in stays]))
-                               .order_by(HotelStep.due_at)).all() if stays else []
-    out = []
-    for stay in stays:
-        mine = [s for s in steps if s.stay_id == stay.id]
-        due = [s for s in mine if s.signed_at is None and s.due_at is not None]
-        out.append({"stay": stay, "total": len(mine), "signed": sum(s.signed_at is not None for s in mine),
-                    "late": sum(bool(s.late) for s in mine) + sum(s.due_at < now for s in due),
-                    "next": due[0] if due else None,
-                    "signed_keys": [s.key for s in mine if s.signed_at is not None]})
-    return out
+    open_step = HotelStep.signed_at.is_(None)
+    late = case((HotelStep.late.is_(True), 1), (and_(open_step, HotelStep.due_at < now), 1), else_=0)
+    counts = (select(HotelStep.stay_id, func.count().label("total"),
+                     func.count(HotelStep.signed_at).label("signed"), func.sum(late).label("late"),
+                     func.min(case((open_step, HotelStep.due_at))).label("next_due"))
+              .group_by(HotelStep.stay_id).subquery())
+    rows = db.session.execute(
+        select(HotelStay, counts.c.total, counts.c.signed, counts.c.late, counts.c.next_due)
+        .join(counts, counts.c.stay_id == HotelStay.id)
+        .where(HotelStay.level_status == "approved", HotelStay.status != "cancelled",
+               HotelStay.arrival_at >= lo, HotelStay.arrival_at < hi).order_by(HotelStay.arrival_at)).all()
+    ids = [r[0].id for r in rows]
+    next_keys, signed_keys = {}, {}
+    if ids:
+        for stay_id, key, due, signed_at in db.session.execute(
+                select(HotelStep.stay_id, HotelStep.key, HotelStep.due_at, HotelStep.signed_at)
+                .where(HotelStep.stay_id.in_(ids))):
+            if signed_at is not None:
+                signed_keys.setdefault(stay_id, []).append(key)
+            elif due is not None:
+                best = next_keys.get(stay_id)
+                if best is None or due < best[1]:
+                    next_keys[stay_id] = (key, due)
+    return [{"stay": stay, "total": total, "signed": signed, "late": int(late or 0),
+             "next": next_keys.get(stay.id), "signed_keys": sorted(signed_keys.get(stay.id, []))}
+            for stay, total, signed, late, _next_due in rows]
