@@ -274,3 +274,46 @@ def gm_overview(now: datetime, tz) -> list[dict]:
     return [{"stay": stay, "total": total, "signed": signed, "late": int(late or 0),
              "next": next_keys.get(stay.id), "signed_keys": sorted(signed_keys.get(stay.id, []))}
             for stay, total, signed, late, _next_due in rows]
+
+
+# ---- the three forms (贵宾接待通知单 / 贵宾封房确认表 / 贵宾抵离通知单) -----------------------------------
+
+FORMS = {
+    "notice": None,  # every step: the notice breaks the reception down to each department
+    "sealing": ("housekeeping", "engineering", "qa_final", "sealing", "fnb_sealed", "fnb_qa"),
+    "departure": ("send_off", "departure_told", "left_items", "departure_notice"),
+}
+
+
+def form_content(stay: HotelStay, form: str, tz) -> dict:
+    """What a printed form shows: its title, the stay's particulars, and its steps with deadlines
+    and signatures (who and when, or a blank line)."""
+    from flask_babel import format_datetime, gettext as _
+    if form not in FORMS:
+        raise HotelError("form", _l("No such form."), 404)
+    titles = {"notice": _("VIP Reception Notice"), "sealing": _("VIP Room Sealing Confirmation"),
+              "departure": _("VIP Arrival/Departure Notice")}
+    amenities = {"fruit_a": _("A fruit basket"), "fruit_b": _("B fruit basket"), "fruit_c": _("C fruit basket"),
+                 "flowers_a": _("A flowers"), "flowers_b": _("B flowers"), "flowers_c": _("C flowers"),
+                 "banner": _("banner"), "lobby_sign": _("lobby welcome sign"),
+                 "flowers_on_arrival": _("flowers presented on arrival")}
+
+    def when(dt):
+        return format_datetime(dt.astimezone(tz), "yyyy-MM-dd HH:mm") if dt else ""
+    particulars = [(_("Guest"), stay.guest_name), (_("Level"), stay.level or ""), (_("Room"), stay.room_no or ""),
+                   (_("Arrival"), when(stay.arrival_at)), (_("Departure"), when(stay.departed_at or stay.departure_at))]
+    if form == "notice":
+        particulars.append((_("Amenities"), ", ".join(amenities[a] for a in protocol.AMENITIES.get(stay.level, ()))))
+        if stay.special_needs:
+            particulars.append((_("Special needs"), stay.special_needs))
+    if form == "sealing" and stay.meal_at:
+        particulars.append((_("Private dining room checklist"), _(
+            "room temperature, linen, tableware, menu set-up, no insects, carpet, hygiene, flowers, lights")))
+    titles_by_key = {s.key: str(s.title) for s in protocol.DEFAULT_STEPS}
+    keys = FORMS[form]
+    steps = [s for s in db.session.scalars(steps_query(stay.id)) if keys is None or s.key in keys]
+    rows = [[titles_by_key.get(s.key, s.key), s.department, when(s.due_at),
+             (f"{s.signed_by} · {when(s.signed_at)}" + (f" ({_('late')})" if s.late else "")) if s.signed_at
+             else "______________"] for s in steps]
+    return {"title": titles[form], "particulars": particulars,
+            "header": [_("Step"), _("Department"), _("Due"), _("Signature")], "rows": rows}

@@ -184,3 +184,23 @@ def gm_board():
 @requires("staff")
 def gm_rows():
     return render_template("hotel/_gm_rows.html", rows=services.gm_overview(utcnow(), _zone()), now=utcnow())
+
+
+@web.get("/stays/<int:stay_id>/forms/<any(notice, sealing, departure):form>")
+@requires("staff")
+def form_page(stay_id, form):
+    """A form as an A4 page to print (print CSS), with a link to the same form as a PDF."""
+    return render_template("hotel/form.html", stay=_stay(stay_id), form=form,
+                           **services.form_content(_stay(stay_id), form, _zone()))
+
+
+@web.get("/stays/<int:stay_id>/forms/<any(notice, sealing, departure):form>.pdf")
+@requires("staff")
+def form_pdf(stay_id, form):
+    from flask import Response
+
+    from domains.hotel.forms_pdf import render
+    c = services.form_content(_stay(stay_id), form, _zone())
+    pdf = render(c["title"], c["particulars"], c["header"], c["rows"])
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{form}-{stay_id}.pdf"'})

@@ -41,7 +41,8 @@ B_VALUES = {
     "store_id": lambda w: w["b_store"],
     "stay_id": lambda w: w["b_stay"],
     "step_id": lambda w: w["b_step"],
-    "department": lambda w: "no-such-department",  # not tenant data: a board is found by the tenant alone
+    "department": lambda w: "no-such-department",
+    "form": lambda w: "notice",  # not tenant data: a board is found by the tenant alone
     "notice_id": lambda w: w["b_notice"],
     "batch_id": lambda w: w["b_batch"],
 }

@@ -165,3 +165,25 @@ def test_the_pms_endpoint_is_idempotent_and_answers_bad_input_with_the_field(hot
         assert resp.status_code == 422 and field in resp.get_json()["errors"], (field, resp.get_json())
     with hotel["world"].as_tenant(hotel["tid"]):
         assert [s.reservation_no for s in db.session.scalars(db.select(HotelStay))] == ["PMS-0001"]  # nothing half-made
+
+
+def test_the_three_forms_print_and_download_as_pdf_in_chinese(app, hotel):
+    world, tid = hotel["world"], hotel["tid"]
+    sid = _stay(world, tid, "VVIP", departure=ARRIVAL + timedelta(days=1), meal=ARRIVAL + timedelta(hours=1))
+    with world.as_tenant(tid):
+        services.sign_step("eng", who("hotel.engineering"), _step(tid, world, sid, "engineering"),
+                           at=ARRIVAL - timedelta(hours=4))
+        db.session.commit()
+    world.staff(tid, "fo@huating.test", role="manager", positions=["hotel.front_office"])
+    from tests.conftest import login
+    c = app.test_client()
+    login(c, "fo@huating.test")
+    page = c.get(f"/t/huating/hotel/stays/{sid}/forms/sealing").get_data(as_text=True)
+    assert "贵宾封房确认表" in page and "工程部检查全部设施设备" in page and "eng · 2030-05-20 14:00" in page
+    notice = c.get(f"/t/huating/hotel/stays/{sid}/forms/notice").get_data(as_text=True)
+    assert "贵宾接待通知单" in notice and "A级果篮" in notice
+    for form in ("notice", "sealing", "departure"):
+        pdf = c.get(f"/t/huating/hotel/stays/{sid}/forms/{form}.pdf")
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+        assert b"STSong-Light" in pdf.data  # the built-in Chinese font: no system fonts needed
+    assert c.get(f"/t/huating/hotel/stays/{sid}/forms/menu").status_code == 404
