@@ -16,7 +16,7 @@ def _own_values(rule, w):
               "fmt": "csv", "application_id": 1, "task_id": 1,
               "segment_id": 1, "notice_id": 1, "store_id": 1,
               "member_id": 1, "purchase_id": 1, "batch_id": 1,
-              "stay_id": 1, "step_id": 1, "department": "engineering"}
+              "stay_id": 1, "step_id": 1, "department": "engineering", "form": "notice"}
     return rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
 
 
