@@ -1,5 +1,12 @@
-"""Demo staff for a hotel tenant: one or more people in every position."""
+"""The hotel demo: every position staffed, and a week of IP/VIP/VVIP stays in every state —
+upcoming, in progress with some steps late, sealed, in house, departed — made through the same
+services as the PMS and the boards."""
+from datetime import timedelta
+
 from core.demo import seed_staff
+from core.extensions import db
+from core.identity.principal import Principal
+from core.models import utcnow
 
 PEOPLE = [
     ("gm@huating-hotel.demo", "王德明", "manager", ['hotel.gm']),  # 总经理
@@ -18,5 +25,59 @@ PEOPLE = [
 ]
 
 
+GUESTS = ["张部长", "李董事长", "王总", "赵教授", "陈先生", "刘女士", "周主任", "吴总经理", "孙院士", "郑先生"]
+
+
 def seed_demo(tenant):
-    return seed_staff(tenant, PEOPLE)
+    logins = seed_staff(tenant, PEOPLE)
+    _a_week_of_stays()
+    return logins
+
+
+def _signer(position):
+    return Principal(label=f"{position}@demo", role="manager", positions=(position,))
+
+
+def _a_week_of_stays():
+    from domains.hotel import services
+    now = utcnow()
+    gm = Principal(label="gm@huating-hotel.demo", role="manager", positions=("hotel.gm",))
+    levels = ("IP", "VIP", "VVIP")
+    n = 0
+    for day in range(-3, 4):
+        for k in range(3):
+            arrival = (now + timedelta(days=day)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=3 + 4 * k)
+            stay, _ = services.upsert_from_pms("pms", {
+                "reservation_no": f"HT{day + 3}{k}", "guest_name": GUESTS[n % len(GUESTS)], "room_no": f"{18 + k}08",
+                "arrival_at": arrival, "departure_at": arrival + timedelta(days=2),
+                "meal_at": arrival + timedelta(hours=2) if k == 1 else None,
+                "requested_level": levels[(n + 1) % 3] if k == 2 else None, "request_source": "sales"},
+                now=arrival - timedelta(days=7))
+            n += 1
+            if k == 2 and day > 0:
+                continue  # a request still waiting for the GM
+            services.decide_level(gm, gm, stay, level=levels[n % 3])
+            steps = db.session.scalars(services.steps_query(stay.id)).all()
+            for step in steps:
+                if step.due_at is None or step.due_at > now or step.anchor == "departure":
+                    continue
+                if day == 0 and k == 0 and (step.key in ("qa_final", "sealing") or step.key.startswith("notice_")):
+                    continue  # in progress today: departments have not signed for the notice, overdue
+                late = day == 0 and step.key == "engineering"
+                at = step.due_at + (timedelta(minutes=20) if late else -timedelta(minutes=15))
+                if all(_signed(steps, d) for d in step.depends_on):
+                    services.sign_step(step.signers[0], _signer(step.signers[0]), step, at=at)
+            if arrival < now and day < 0 and arrival + timedelta(days=2) < now:
+                services.record_departure("fo@huating-hotel.demo", stay, arrival + timedelta(days=2))
+                for step in steps:
+                    if step.anchor == "departure" and step.signed_at is None:
+                        if all(_signed(steps, d) for d in step.depends_on):
+                            services.sign_step(step.signers[0], _signer(step.signers[0]), step,
+                                               at=step.due_at - timedelta(minutes=5))
+            elif arrival < now:
+                stay.status = "in_house"
+    db.session.flush()
+
+
+def _signed(steps, key):
+    return any(s.key == key and s.signed_at is not None for s in steps)

@@ -187,3 +187,23 @@ def test_the_three_forms_print_and_download_as_pdf_in_chinese(app, hotel):
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
         assert b"STSong-Light" in pdf.data  # the built-in Chinese font: no system fonts needed
     assert c.get(f"/t/huating/hotel/stays/{sid}/forms/menu").status_code == 404
+
+
+def test_the_demo_hotel_has_a_week_of_stays_in_every_state(app, runner):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    from core.tenancy.context import tenant_context
+    from core.tenancy.models import Tenant
+    with app.app_context():
+        tenant = db.session.scalar(db.select(Tenant).where(Tenant.slug == "huating-hotel"))
+        with tenant_context(tenant.id):
+            stays = db.session.scalars(db.select(HotelStay)).all()
+            assert len(stays) == 21
+            assert {s.status for s in stays} >= {"upcoming", "in_house", "departed"}
+            assert {s.level for s in stays if s.level} == {"IP", "VIP", "VVIP"}
+            assert any(s.level_status == "requested" for s in stays)
+            steps = db.session.scalars(db.select(HotelStep)).all()
+            assert any(s.key == "sealing" and s.signed_at for s in steps)        # sealed rooms
+            assert any(s.late for s in steps)                                     # steps signed late
+            from core.models import utcnow
+            assert any(s.signed_at is None and s.due_at and s.due_at < utcnow() for s in steps)  # overdue now
+            assert any(s.key == "departure_notice" and s.signed_at for s in steps)
