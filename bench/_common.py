@@ -76,3 +76,11 @@ def machine() -> str:
     except (ValueError, OSError):
         mem = float("nan")
     return f"{platform.machine()}, {cpus} cores, {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on, for a gunicorn the benchmark starts."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 from datetime import timedelta
 
-from _common import ROOT, machine, make_app, percentile, psycopg_dsn, scratch_database
+from _common import free_port, ROOT, machine, make_app, percentile, psycopg_dsn, scratch_database
 
 STAYS_PER_DAY = 200
 BOARDS = 30
@@ -133,7 +133,7 @@ def main():
     with scratch_database("boards") as url:
         app = make_app(url)
         tid, users = setup(app)
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
                "SESSION_COOKIE_SECURE": "0", "RATELIMIT_STORAGE_URI": "memory://", "LOGIN_RATE_LIMIT": "1000 per minute"}
         env.pop("REDIS_URL", None)
@@ -162,11 +162,6 @@ def main():
           f"p99 {percentile(floor, 99):.2f} ms")
     print(f"ratio ours/floor at p99: {percentile(ours, 99) / percentile(floor, 99):.1f}")
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 if __name__ == "__main__":

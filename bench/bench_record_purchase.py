@@ -16,18 +16,13 @@ import sys
 import threading
 import time
 
-from _common import ROOT, machine, make_app, percentile, psycopg_dsn, scratch_database
+from _common import free_port, ROOT, machine, make_app, percentile, psycopg_dsn, scratch_database
 
 CLIENTS = 32
 SECONDS = float(os.environ.get("BENCH_SECONDS", 15))
 BASKET = [{"sku": "SKU-1", "unit_price_fen": 12800, "quantity": 1, "price_type": "regular"},
           {"sku": "SKU-2", "unit_price_fen": 5900, "quantity": 2, "price_type": "promotional"}]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def setup(app):
@@ -187,7 +182,7 @@ def _serve(module: str, env: dict, port: int):
 
 def run_ceiling(members):
     """The same clients against a bare Flask endpoint: what 2 gunicorn workers can answer at all."""
-    port = _free_port()
+    port = free_port()
     server = _serve("bench._ceiling_app:app", dict(os.environ), port)
     try:
         return run_http(port, "bench-shop", "none", members)
@@ -201,7 +196,7 @@ def main():
         app = make_app(url)
         tenant_id, key, members = setup(app)
         scripts = capture(app, tenant_id, members)
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
                "SESSION_COOKIE_SECURE": "0"}
         env.pop("REDIS_URL", None)

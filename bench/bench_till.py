@@ -19,17 +19,12 @@ import time
 import urllib.parse
 import urllib.request
 
-from _common import ROOT, machine, make_app, percentile, psycopg_dsn, scratch_database
+from _common import free_port, ROOT, machine, make_app, percentile, psycopg_dsn, scratch_database
 
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", 1_000_000))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 400))
 PASSWORD = "a bench password"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def setup(app):
@@ -145,7 +140,7 @@ def main():
     with scratch_database("till") as url:
         app = make_app(url)
         tid = setup(app)
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
                "SESSION_COOKIE_SECURE": "0", "RATELIMIT_STORAGE_URI": "memory://"}
         env.pop("REDIS_URL", None)
