@@ -105,6 +105,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         api.register_blueprint(feature.blp, url_prefix="/api/v1/t/<tenant>")
     api.register_blueprint(imports_api.blp, url_prefix="/api/v1/t/<tenant>")
     app.register_blueprint(imports_views.bp)
+    from core.portfolios import api as portfolios_api, views as portfolios_views
+    app.register_blueprint(portfolios_views.bp)
+    api.register_blueprint(portfolios_api.blp, url_prefix="/api/v1/t/<tenant>")
     from core.reports import api as reports_api, views as reports_views
     app.register_blueprint(reports_views.bp)
     api.register_blueprint(reports_api.blp, url_prefix="/api/v1/t/<tenant>")

@@ -18,3 +18,4 @@ from core.tenancy import sequences  # noqa: F401
 from core.tiers import models as tiers_models  # noqa: F401
 from core.tasks import models as tasks_models  # noqa: F401
 from core.segments import models as segments_models  # noqa: F401
+from core.portfolios import models as portfolios_models  # noqa: F401

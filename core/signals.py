@@ -9,3 +9,5 @@ tier_changed = _signals.signal("tier_changed")
 points_changed = _signals.signal("points_changed")
 service_request_changed = _signals.signal("service_request_changed")
 tenant_domains_changed = _signals.signal("tenant_domains_changed")
+# a client manager's clients changed hands: kwargs moves={member_id: (from_manager_id, to_manager_id)}, actor, now
+clients_handed_over = _signals.signal("clients_handed_over")

@@ -308,6 +308,10 @@ def loyalty(client, world, two_tenants):
         out[f"{t}_segment"] = api.ok("POST", "/segments", {"name": "VIP", "definition": {"tiers": ["vip"]}})["id"]
         out[f"{t}_notice"] = api.ok("POST", f"/segments/{out[t + '_segment']}/notices", {
             "kind": "service", "subject": "店庆", "body": "欢迎光临"})["id"]
+        company = new_member(api, name="邮政大客户", kind="company", phone=f"0105555000{1 if t == 'a' else 2}")
+        out[f"{t}_company"] = company["id"]
+        out[f"{t}_contact"] = api.ok("POST", f"/members/{company['id']}/contacts", {
+            "name": "王建国", "phone": f"1390000100{1 if t == 'a' else 2}", "title": "行政主管"})["id"]
         member_file = base64.b64encode("姓名,手机\n王五,13900000009\n".encode()).decode()
         out[f"{t}_batch"] = api.ok("POST", "/imports", {"filename": "会员.csv", "content_base64": member_file})["id"]
     return out

@@ -136,6 +136,9 @@ def update_staff(actor, membership: Membership, *, role=None, positions=None, ac
         if active and not before["active"]:
             from core.billing.services import check_capacity
             check_capacity("staff", field="active")  # coming back takes a seat again
+        if not active and before["active"]:
+            from core.portfolios.services import check_may_leave
+            check_may_leave(membership)  # nothing orphaned: a client manager hands over first
         membership.active = bool(active)
     if membership.role == "owner" and not membership.active or before["role"] == "owner" and membership.role != "owner":
         others = db.session.scalar(select(db.func.count(Membership.id)).where(

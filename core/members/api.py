@@ -6,8 +6,8 @@ from core.api import SelectPage, api_blueprint, idempotent
 from core.extensions import db
 from core.identity.permissions import requires
 from core.members import services
-from core.members.models import Card, Member
-from core.members.schemas import (AccessLogSchema, CardSchema, LookupArgsSchema, LookupResultSchema,
+from core.members.models import Card, Member, MemberContact
+from core.members.schemas import (AccessLogSchema, CardSchema, LookupArgsSchema, LookupResultSchema, MemberContactSchema,
                                   MemberPatchSchema, MemberSchema, MemberSummarySchema, ReplaceCardSchema)
 from core.points.services import current_balance
 from core.tiers.services import live_scheme
@@ -148,3 +148,31 @@ def renew_card(card_id):
     """Renew a card under the live scheme's validity policy (December renewal, or 365 days)."""
     card = db.session.get(Card, card_id) or abort(404)
     return services.renew_card(g.principal, card, live_scheme())
+
+
+@blp.route("/members/<int:member_id>/contacts", methods=["GET"])
+@requires("staff")
+@blp.response(200, MemberContactSchema(many=True))
+def list_contacts(member_id):
+    """A company client's registered contacts (对公客户联系人)."""
+    return db.session.scalars(services.contacts_query(_member(member_id).id)).all()
+
+
+@blp.route("/members/<int:member_id>/contacts", methods=["POST"])
+@requires("staff")
+@idempotent
+@blp.arguments(MemberContactSchema)
+@blp.response(201, MemberContactSchema)
+def add_contact(data, member_id):
+    """Register a contact who may speak for the company: the bank routes only these callers as VIP."""
+    return services.add_contact(g.principal, _member(member_id), **data)
+
+
+@blp.route("/members/<int:member_id>/contacts/<int:contact_id>", methods=["DELETE"])
+@requires("staff")
+@blp.response(204)
+def remove_contact(member_id, contact_id):
+    contact = db.session.get(MemberContact, contact_id)
+    if contact is None or contact.member_id != _member(member_id).id:
+        abort(404)
+    services.remove_contact(g.principal, contact)

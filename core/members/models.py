@@ -14,6 +14,7 @@ class Member(TenantScoped, Timestamped, db.Model):
         db.UniqueConstraint("tenant_id", "member_no"),
         db.UniqueConstraint("tenant_id", "phone"),
         db.Index("ix_member_tenant_name_birthday", "tenant_id", "name", "birthday"),
+        db.Index("ix_member_tenant_client_manager", "tenant_id", "client_manager_id"),
     )
     id = db.Column(db.Integer, primary_key=True)
     member_no = db.Column(db.String(20), nullable=False)
@@ -43,6 +44,10 @@ class Member(TenantScoped, Timestamped, db.Model):
     tier_scheme_id = db.Column(db.Integer, db.ForeignKey("tier_scheme.id", ondelete="SET NULL"))
     tier_since = db.Column(UTCDateTime())
     points_balance = db.Column(db.BigInteger, nullable=False, default=0)  # = sum of the ledger
+    # person | company (对公客户: a bank's or a bureau's corporate client, reached through its contacts)
+    kind = db.Column(db.String(12), nullable=False, default="person", server_default="person")
+    # the one client manager (客户经理) of a VIP; RESTRICT: a manager who leaves hands over first
+    client_manager_id = db.Column(db.Integer, db.ForeignKey("membership.id", ondelete="RESTRICT"))
 
 
 class MemberAccessLog(TenantScoped, Timestamped, db.Model):
@@ -72,3 +77,20 @@ class Card(TenantScoped, Timestamped, db.Model):
     valid_until = db.Column(UTCDateTime())
     void_reason = db.Column(db.String(120))
     replaced_by_id = db.Column(db.Integer, db.ForeignKey("card.id", ondelete="SET NULL"))
+
+
+MEMBER_KINDS = ("person", "company")
+
+
+class MemberContact(TenantScoped, Timestamped, db.Model):
+    """A registered contact of a company client (对公客户联系人): the people who may speak for it.
+    A bank routes only these callers as the company's VIP calls; a bureau's manager visits them."""
+
+    __tablename__ = "member_contact"
+    __table_args__ = (db.UniqueConstraint("tenant_id", "member_id", "phone"),
+                      db.Index("ix_member_contact_tenant_phone", "tenant_id", "phone"))
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
+    name = db.Column(db.String(80), nullable=False)
+    phone = db.Column(db.String(20), nullable=False)  # normalised like Member.phone
+    title = db.Column(db.String(80))

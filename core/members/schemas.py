@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from core.members.models import CONTACT_CHANNELS, GENDERS
+from core.members.models import CONTACT_CHANNELS, GENDERS, MEMBER_KINDS
 from core.members.services import mask_phone
 
 
@@ -20,6 +20,8 @@ class MemberSchema(Schema):
     id = fields.Integer(dump_only=True)
     member_no = fields.String(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=80), metadata={"example": "张丽"})
+    kind = fields.String(validate=validate.OneOf(MEMBER_KINDS), metadata={
+        "description": "person, or company (a corporate client reached through its registered contacts)"})
     gender = fields.String(validate=validate.OneOf(GENDERS))
     phone = fields.String(allow_none=True, validate=validate.Length(max=30), metadata={"example": "138 1234 5678"})
     birthday = fields.Date(allow_none=True, metadata={"example": "1988-03-14"})
@@ -44,6 +46,8 @@ class MemberSchema(Schema):
     tier_key = fields.String(dump_only=True)
     tier_since = fields.DateTime(dump_only=True)
     points_balance = fields.Integer(dump_only=True)
+    client_manager_id = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "The staff membership of the client's manager (客户经理), if any"})
 
 
 class MemberPatchSchema(MemberSchema):
@@ -83,3 +87,13 @@ class CardSchema(Schema):
 class ReplaceCardSchema(Schema):
     new_number = fields.String(required=True, validate=validate.Length(min=4, max=32))
     id_number_shown = fields.String(allow_none=True, validate=validate.Length(max=40))
+
+
+class MemberContactSchema(Schema):
+    """A registered contact of a company client (对公客户联系人)."""
+
+    id = fields.Integer(dump_only=True)
+    member_id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80), metadata={"example": "王建国"})
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=30), metadata={"example": "13912345678"})
+    title = fields.String(allow_none=True, validate=validate.Length(max=80), metadata={"example": "行政主管"})

@@ -14,11 +14,12 @@ from core import signals
 from core.audit import services as audit
 from core.errors import RuleError
 from core.extensions import db
-from core.members.models import CONTACT_CHANNELS, GENDERS, Card, Member, MemberAccessLog
+from core.members.models import (CONTACT_CHANNELS, GENDERS, MEMBER_KINDS, Card, Member, MemberAccessLog,
+                                 MemberContact)
 from core.tenancy.sequences import next_value
 
 PROFILE_FIELDS = ("name", "gender", "phone", "birthday", "email", "address", "preferences", "job",
-                  "family", "personality", "hobbies", "contact_channel", "promotions_consent", "notes")
+                  "family", "personality", "hobbies", "contact_channel", "promotions_consent", "notes", "kind")
 
 
 class MemberError(RuleError):
@@ -106,6 +107,8 @@ def _clean(values: dict) -> dict:
             raise MemberError("name", _l("A full name of 1 to 80 characters is required."))
     if "phone" in out:
         out["phone"] = normalise_phone(out["phone"])
+    if "kind" in out and out["kind"] not in MEMBER_KINDS:
+        raise MemberError("kind", _l("Choose one of: %(choices)s.", choices=", ".join(MEMBER_KINDS)))
     if "gender" in out and out["gender"] not in GENDERS:
         raise MemberError("gender", _l("Choose one of: %(choices)s.", choices=", ".join(GENDERS)))
     if "contact_channel" in out and out["contact_channel"] not in CONTACT_CHANNELS:
@@ -398,3 +401,55 @@ def renew_card(actor, card: Card, scheme_row, at=None) -> Card:
                  {"valid_until": before.isoformat() if before else None},
                  {"valid_until": card.valid_until.isoformat()})
     return card
+
+
+# ---- company contacts (对公客户联系人) ---------------------------------------------------------------
+
+def contacts_query(member_id: int):
+    return select(MemberContact).where(MemberContact.member_id == member_id).order_by(MemberContact.id)
+
+
+def add_contact(actor, member: Member, *, name: str, phone: str, title: str | None = None) -> MemberContact:
+    """Register a person who may speak for a company client; the same phone once per company."""
+    if member.kind != "company":
+        raise MemberError("member_id", _l("Only a company client has registered contacts."), 409)
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise MemberError("name", _l("A full name of 1 to 80 characters is required."))
+    phone = normalise_phone(phone)
+    if not phone:
+        raise MemberError("phone", _l("A contact needs a phone number."))
+    if db.session.scalar(select(MemberContact.id).where(MemberContact.member_id == member.id,
+                                                        MemberContact.phone == phone)) is not None:
+        raise MemberError("phone", _l("This company already has a contact with this phone number."), 409)
+    contact = MemberContact(member_id=member.id, name=name, phone=phone, title=(title or "").strip()[:80] or None)
+    db.session.add(contact)
+    db.session.flush()
+    audit.record(actor, "member.contact_add", "member", member.id, None, {"contact": name, "phone": mask_phone(phone)})
+    return contact
+
+
+def remove_contact(actor, contact: MemberContact) -> None:
+    audit.record(actor, "member.contact_remove", "member", contact.member_id,
+                 {"contact": contact.name, "phone": mask_phone(contact.phone)}, None)
+    db.session.delete(contact)
+    db.session.flush()
+
+
+def find_by_phone(phone: str | None) -> tuple[Member | None, MemberContact | None]:
+    """Who is calling or standing at the counter: a person member by their own phone, else a company
+    through one of its registered contacts (the contact is returned too)."""
+    try:
+        phone = normalise_phone(phone) if phone else None
+    except MemberError:  # a withheld or malformed caller id is simply nobody we know
+        return None, None
+    if not phone:
+        return None, None
+    member = db.session.scalar(select(Member).where(Member.phone == phone))
+    if member is not None:
+        return member, None
+    contact = db.session.scalar(select(MemberContact).where(MemberContact.phone == phone)
+                                .order_by(MemberContact.id).limit(1))
+    if contact is None:
+        return None, None
+    return db.session.get(Member, contact.member_id), contact

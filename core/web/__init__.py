@@ -23,6 +23,7 @@ def navigation():
     if tenant is None or principal is None:
         return []
     from flask_babel import lazy_gettext as _l
+    from core.portfolios.views import manager_positions
     items = [("web.dashboard", _l("Overview"), "staff"), ("tasks.index", _l("My tasks"), "staff")]
     for key, plugin in registry(current_app).items():
         if tenant.has_domain(key):
@@ -31,6 +32,7 @@ def navigation():
     items += [("reports.index", _l("Reports"), "manager"),
               ("schemes.index", _l("Tier schemes"), "admin"),
               ("staff.list_staff", _l("Staff"), "admin"),
+              *([("portfolios.managers", _l("Client managers"), "admin")] if manager_positions() else []),
               ("tenancy.settings", _l("Settings"), "admin"),
               ("imports.list_batches", _l("Import members"), "admin"),
               ("staff.api_keys", _l("API keys"), "admin"),

@@ -45,6 +45,7 @@ B_VALUES = {
     "form": lambda w: "notice",  # not tenant data: a board is found by the tenant alone
     "notice_id": lambda w: w["b_notice"],
     "batch_id": lambda w: w["b_batch"],
+    "contact_id": lambda w: w["b_contact"],
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
