@@ -48,6 +48,9 @@ class DomainPlugin:
     # each resolves its tenant itself from what the link carries.
     public: Blueprint | None = None
     description: object = ""
+    # Periodic jobs, as in core.jobs.cron: (dotted job name, seconds between runs). Each job runs for
+    # every tenant itself and skips tenants that have not enabled the domain.
+    periodic: list[tuple[str, int]] = field(default_factory=list)
 
     def position_keys(self) -> list[str]:
         """Positions are namespaced by domain: ``hotel.gm``, ``bank.teller``."""

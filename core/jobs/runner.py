@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from core.extensions import db
@@ -33,7 +33,9 @@ def redis_connection(app):
 def _after_commit(session):
     pending = session.info.pop(SESSION_KEY, None)
     if pending and has_app_context():
-        ids = [m.id for m in pending if m.id is not None]
+        # the identity key, not ``m.id``: the rows are expired by the commit and must not be reloaded
+        # here (outside the tenant_context that wrote them the scoped reload would refuse)
+        ids = [state.identity[0] for state in map(inspect, pending) if state.identity]
         if ids:
             relay(current_app._get_current_object(), ids)
 

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from core.plugins import DomainPlugin, NavItem
+from domains.hotel import history, reminders  # noqa: F401  (registers the periodic jobs)
 from domains.hotel.demo import seed_demo
 from domains.hotel.views import api, web
 
@@ -31,4 +32,10 @@ plugin = DomainPlugin(
          NavItem("hotel.gm_board", _l("GM's board"))],
     positions=POSITIONS,
     seed_demo=seed_demo,
+    periodic=[
+        # reminders before each deadline, escalations, the GM's stand-in within 1 minute; idempotent
+        ("domains.hotel.reminders.reminders", 60),
+        # birthdays in house or by post, the monthly top-10, statements every 2 months; idempotent
+        ("domains.hotel.history.hotel_calendar", 3600),
+    ],
 )

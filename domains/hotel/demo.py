@@ -1,7 +1,10 @@
-"""The hotel demo: every position staffed, and a week of IP/VIP/VVIP stays in every state —
-upcoming, in progress with some steps late, sealed, in house, departed — made through the same
-services as the PMS and the boards."""
-from datetime import timedelta
+"""The hotel demo: every position staffed (with service dates and grades, a new hire among them), and
+a week of IP/VIP/VVIP stays in every state — upcoming, in progress with some steps late, sealed, in
+house, departed — made through the same services as the PMS and the boards; tomorrow's VVIP has had
+its planning meeting and the notice is published; the reminder job has run once, so today's late
+steps are escalated."""
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from core.demo import seed_staff
 from core.extensions import db
@@ -22,7 +25,19 @@ PEOPLE = [
     ("mkt@huating-hotel.demo", "许婷婷", "manager", ['hotel.marketing']),  # 市场营销部经理
     ("sales@huating-hotel.demo", "冯浩然", "staff", ['hotel.sales']),  # 销售经理
     ("fin@huating-hotel.demo", "曹静", "staff", ['hotel.finance']),  # 财务采购
+    ("hks@huating-hotel.demo", "李芳", "staff", []),  # 客房主管
+    ("hkn@huating-hotel.demo", "周小雨", "staff", []),  # 客房服务员, 入职不满6个月
 ]
+
+# (e-mail, years of service, grade): who may serve a VIP (6 months) or a VVIP (supervisor or above)
+PROFILES = [("gm@huating-hotel.demo", 12, "executive"), ("fnb@huating-hotel.demo", 9, "director"),
+            ("fo@huating-hotel.demo", 8, "manager"), ("hk@huating-hotel.demo", 10, "manager"),
+            ("eng@huating-hotel.demo", 15, "manager"), ("qa@huating-hotel.demo", 6, "manager"),
+            ("sec@huating-hotel.demo", 5, "manager"), ("mkt@huating-hotel.demo", 4, "manager"),
+            ("sales@huating-hotel.demo", 3, "supervisor"), ("fin@huating-hotel.demo", 7, "supervisor"),
+            ("gma@huating-hotel.demo", 3, "supervisor"), ("qaa@huating-hotel.demo", 2, "supervisor"),
+            ("am@huating-hotel.demo", 4, "supervisor"), ("hks@huating-hotel.demo", 5, "supervisor"),
+            ("hkn@huating-hotel.demo", 0.25, "staff")]
 
 
 GUESTS = ["张部长", "李董事长", "王总", "赵教授", "陈先生", "刘女士", "周主任", "吴总经理", "孙院士", "郑先生"]
@@ -30,8 +45,46 @@ GUESTS = ["张部长", "李董事长", "王总", "赵教授", "陈先生", "刘�
 
 def seed_demo(tenant):
     logins = seed_staff(tenant, PEOPLE)
+    staff = _profiles()
     _a_week_of_stays()
+    _plan_tomorrows_vvip(staff, ZoneInfo(tenant.timezone))
+    from domains.hotel.reminders import run_reminders_for
+    run_reminders_for(tenant.id, ZoneInfo(tenant.timezone), utcnow())  # today's late steps escalate
     return logins
+
+
+def _profiles() -> dict:
+    from sqlalchemy import select
+
+    from core.identity.models import Membership, User
+    from domains.hotel.planning import save_profile
+    ids = {e: i for e, i in db.session.execute(select(User.email, Membership.id).join(Membership, Membership.user_id == User.id))}
+    today = utcnow().date()
+    for email, years, grade in PROFILES:
+        save_profile("demo", ids[email], service_start=today - timedelta(days=int(years * 365)), grade=grade)
+    return ids
+
+
+def _plan_tomorrows_vvip(staff: dict, tz) -> None:
+    """The planning meeting for tomorrow's VVIP: each department's step to a named person, published."""
+    from sqlalchemy import select
+
+    from domains.hotel.models import HotelStay, HotelStep
+    from domains.hotel.planning import hold_meeting, publish_plan
+    now = utcnow()
+    stay = db.session.scalars(select(HotelStay).where(HotelStay.level == "VVIP", HotelStay.arrival_at > now)
+                              .order_by(HotelStay.arrival_at)).first()
+    if stay is None:
+        return
+    people = {"housekeeping": "hks@huating-hotel.demo", "engineering": "eng@huating-hotel.demo",
+              "qa": "qaa@huating-hotel.demo", "fnb": "fnb@huating-hotel.demo", "front_office": "am@huating-hotel.demo",
+              "security": "sec@huating-hotel.demo", "marketing": "mkt@huating-hotel.demo",
+              "finance": "fin@huating-hotel.demo"}
+    steps = db.session.scalars(select(HotelStep).where(HotelStep.stay_id == stay.id, HotelStep.signed_at.is_(None)))
+    stay.special_needs = stay.special_needs or "不吃辣;高楼层、远离电梯;需要加湿器"
+    hold_meeting("am@huating-hotel.demo", stay, notes="走贵宾通道;总经理率部门经理大堂外迎接,迎宾献花。",
+                 assignments={s.id: staff[people[s.department]] for s in steps if s.department in people}, tz=tz)
+    publish_plan("am@huating-hotel.demo", stay, now=now)
 
 
 def _signer(position):

@@ -27,6 +27,8 @@ class ReceptionStepSchema(Schema):
     signed_at = fields.DateTime(allow_none=True)
     signed_by = fields.String(allow_none=True)
     late = fields.Boolean(allow_none=True)
+    title = fields.String(allow_none=True)
+    assignee_name = fields.String(allow_none=True)
 
 
 class VipStaySchema(Schema):
@@ -42,6 +44,7 @@ class VipStaySchema(Schema):
     level_status = fields.String()
     requested_level = fields.String(allow_none=True)
     status = fields.String()
+    amenities = fields.List(fields.String(), allow_none=True)
     steps = fields.List(fields.Nested(ReceptionStepSchema), dump_only=True)
 
 

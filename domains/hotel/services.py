@@ -128,15 +128,25 @@ def decide_level(actor, principal, stay: HotelStay, *, approve: bool = True, lev
 
 
 def _build_timeline(stay: HotelStay, now: datetime | None = None) -> None:
+    """The stay's steps from the tenant's protocol for its level, as it stands now: the stay keeps
+    its own copy, so a later edit of the protocol leaves it alone."""
+    from domains.hotel.planning import protocol_for
+    row = protocol_for(stay.level)
+    stay.amenities = list(row.amenities)
+    anchors = {"arrival": stay.arrival_at, "departure": stay.departure_at, "meal": stay.meal_at}
     existing = {s.key: s for s in db.session.scalars(select(HotelStep).where(HotelStep.stay_id == stay.id))}
-    for spec in protocol.steps_for(stay.level, stay.meal_at is not None):
-        step = existing.pop(spec.key, None)
+    for spec in row.steps:
+        if spec["anchor"] == "meal" and stay.meal_at is None:
+            continue
+        step = existing.pop(spec["key"], None)
         if step is None:
-            step = HotelStep(stay_id=stay.id, key=spec.key)
+            step = HotelStep(stay_id=stay.id, key=spec["key"])
             db.session.add(step)
-        step.department, step.anchor, step.offset_minutes = spec.department, spec.anchor, spec.offset
-        step.signers, step.depends_on = list(spec.signers[stay.level]), list(spec.depends_on)
-        step.due_at = spec.due_at(stay.arrival_at, stay.departure_at, stay.meal_at)
+        step.department, step.anchor, step.offset_minutes = spec["department"], spec["anchor"], spec["offset"]
+        step.signers, step.depends_on = list(spec["signers"]), list(spec.get("depends_on") or ())
+        step.title = spec.get("title") or None
+        base = anchors[spec["anchor"]]
+        step.due_at = None if base is None else base + timedelta(minutes=spec["offset"])
     for stale in existing.values():  # a lower level has fewer steps; signed ones stay on the record
         if stale.signed_at is None:
             db.session.delete(stale)
@@ -147,7 +157,9 @@ def _retime(stay: HotelStay) -> None:
     anchors = {"arrival": stay.arrival_at, "departure": stay.departed_at or stay.departure_at, "meal": stay.meal_at}
     for step in db.session.scalars(select(HotelStep).where(HotelStep.stay_id == stay.id)):
         base = anchors[step.anchor]
-        step.due_at = None if base is None else base + timedelta(minutes=step.offset_minutes)
+        due = None if base is None else base + timedelta(minutes=step.offset_minutes)
+        if due != step.due_at:  # a new deadline gets its own reminder and escalation
+            step.due_at, step.reminded_at, step.escalated_at = due, None, None
 
 
 def move_arrival(actor, stay: HotelStay, arrival: datetime, now: datetime | None = None) -> HotelStay:
@@ -303,17 +315,26 @@ def form_content(stay: HotelStay, form: str, tz) -> dict:
     particulars = [(_("Guest"), stay.guest_name), (_("Level"), stay.level or ""), (_("Room"), stay.room_no or ""),
                    (_("Arrival"), when(stay.arrival_at)), (_("Departure"), when(stay.departed_at or stay.departure_at))]
     if form == "notice":
-        particulars.append((_("Amenities"), ", ".join(amenities[a] for a in protocol.AMENITIES.get(stay.level, ()))))
+        particulars.append((_("Amenities"), ", ".join(str(amenities.get(a, a)) for a in (
+            stay.amenities if stay.amenities is not None else protocol.AMENITIES.get(stay.level, ())))))
         if stay.special_needs:
             particulars.append((_("Special needs"), stay.special_needs))
+        from domains.hotel.planning import plan_of
+        plan = plan_of(stay)
+        if plan is not None and plan.notes:  # what the planning meeting (一会一案) agreed
+            particulars.append((_("What the meeting agreed"), plan.notes))
     if form == "sealing" and stay.meal_at:
         particulars.append((_("Private dining room checklist"), _(
             "room temperature, linen, tableware, menu set-up, no insects, carpet, hygiene, flowers, lights")))
     titles_by_key = {s.key: str(s.title) for s in protocol.DEFAULT_STEPS}
     keys = FORMS[form]
     steps = [s for s in db.session.scalars(steps_query(stay.id)) if keys is None or s.key in keys]
-    rows = [[titles_by_key.get(s.key, s.key), s.department, when(s.due_at),
+    rows = [[s.title or titles_by_key.get(s.key, s.key), s.department, when(s.due_at),
              (f"{s.signed_by} · {when(s.signed_at)}" + (f" ({_('late')})" if s.late else "")) if s.signed_at
              else "______________"] for s in steps]
+    if form == "notice":  # the planning meeting broke each step down to a named person (定人)
+        for row, s in zip(rows, steps):
+            if s.assignee_name:
+                row[0] = f"{row[0]} · {_('assigned to %(name)s', name=s.assignee_name)}"
     return {"title": titles[form], "particulars": particulars,
             "header": [_("Step"), _("Department"), _("Due"), _("Signature")], "rows": rows}

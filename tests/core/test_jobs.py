@@ -64,6 +64,17 @@ def test_a_committed_job_runs_once_as_its_tenant(app, two_tenants):
     assert RUNS == ["one"]
 
 
+def test_a_job_queued_in_a_tenant_context_and_committed_after_it_still_runs(app, two_tenants):
+    """The CLI's pattern (``flask demo seed``): work inside tenant_context, one commit after it."""
+    with app.app_context():
+        with tenant_context(two_tenants["a"]):
+            enqueue(note_effect, label="after")
+        db.session.commit()
+    drain_jobs(app)
+    assert RUNS == ["after"]
+    assert _entries(app, two_tenants["a"]) == ["after"]
+
+
 def test_a_failing_job_is_recorded_and_does_not_break_the_caller(app, two_tenants):
     app.config["JOBS_RAISE"] = False
     try:

@@ -207,3 +207,13 @@ def test_the_demo_hotel_has_a_week_of_stays_in_every_state(app, runner):
             from core.models import utcnow
             assert any(s.signed_at is None and s.due_at and s.due_at < utcnow() for s in steps)  # overdue now
             assert any(s.key == "departure_notice" and s.signed_at for s in steps)
+            # the new parts: service records (one new hire), tomorrow's VVIP planned and published,
+            # today's late steps escalated once by the reminder job
+            from domains.hotel.models import HotelPlan, HotelStaffProfile
+            profiles = db.session.scalars(db.select(HotelStaffProfile)).all()
+            assert len(profiles) == 15 and sum(p.service_start > utcnow().date() - timedelta(days=180)
+                                               for p in profiles) == 1
+            (plan,) = db.session.scalars(db.select(HotelPlan)).all()
+            assert plan.published_at is not None and db.session.get(HotelStay, plan.stay_id).level == "VVIP"
+            assert any(s.assignee_name == "李芳" and s.key == "housekeeping" for s in steps)
+            assert any(s.escalated_at for s in steps)
