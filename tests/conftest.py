@@ -305,6 +305,24 @@ def loyalty(client, world, two_tenants):
             out[f"{t}_stay"] = stay.id
             out[f"{t}_step"] = db.session.scalar(db.select(HotelStep.id).where(HotelStep.stay_id == stay.id).limit(1))
             db.session.commit()
+        with world.as_tenant(two_tenants[t]):  # postal: a visit, a station, a club event
+            from datetime import date as _date
+            from domains.postal.models import PostalClubEvent, PostalStation, PostalVisit
+            staff_id = two_tenants[f"{t}_staff"]
+            objs = [PostalVisit(member_id=m["id"], manager_id=staff_id, planned_on=_date(2030, 1, 2), status="planned"),
+                    PostalStation(member_id=m["id"], staff_id=staff_id, location="收发室", weekdays=[1], opens="09:00",
+                                  closes="17:00", starts_on=_date(2030, 1, 1)),
+                    PostalClubEvent(title="联谊会", starts_at=utcnow() + timedelta(days=30), place="大楼", created_by="t")]
+            db.session.add_all(objs)
+            db.session.commit()
+            out[f"{t}_visit"], out[f"{t}_station"], out[f"{t}_event"] = (o.id for o in objs)
+        with world.as_tenant(two_tenants[t]):  # bank: a branch, a counter, a ticket
+            from domains.bank import queue as bank_queue
+            branch = bank_queue.create_branch(None, code="B1", name="营业部")
+            out[f"{t}_counter"] = bank_queue.create_counter(None, branch, number=1, kinds=["bank.handling"]).id
+            out[f"{t}_branch"] = branch.id
+            out[f"{t}_ticket"] = bank_queue.take_ticket(None, branch, kind="bank.handling").id
+            db.session.commit()
         out[f"{t}_segment"] = api.ok("POST", "/segments", {"name": "VIP", "definition": {"tiers": ["vip"]}})["id"]
         out[f"{t}_notice"] = api.ok("POST", f"/segments/{out[t + '_segment']}/notices", {
             "kind": "service", "subject": "店庆", "body": "欢迎光临"})["id"]

@@ -18,7 +18,9 @@ plugin = DomainPlugin(
     description=_l("The five priorities for VIP clients, the branch queue and VIP call routing."),
     web=web,
     api=api,
-    nav=[NavItem("bank.landing", _l("Bank five-priority service"))],
+    nav=[NavItem("bank.landing", _l("Bank five-priority service")), NavItem("bank.queue_home", _l("Branch queue")),
+         NavItem("bank.seats_page", _l("Seats and calls")), NavItem("bank.clients_page", _l("My clients")),
+         NavItem("bank.balances_page", _l("Balances and tiers")), NavItem("bank.reports", _l("Bank reports"))],
     positions=POSITIONS,
     seed_demo=seed_demo,
 )

@@ -17,6 +17,7 @@ PUBLIC = {
     "auth.accept_invitation", "web.home", "web.set_language", "web.healthz",
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
     "retail_public.join",  # a member's registration link: the token names the tenant (tests/domains/retail)
+    "postal_public.calendar",  # a manager's calendar feed: the token names the tenant (tests/domains/postal)
     "billing_public.sign_up", "billing_public.webhook",  # a business signs up; Stripe signs (tests/core/billing)
 }
 
@@ -45,7 +46,14 @@ B_VALUES = {
     "form": lambda w: "notice",  # not tenant data: a board is found by the tenant alone
     "notice_id": lambda w: w["b_notice"],
     "batch_id": lambda w: w["b_batch"],
+    "visit_id": lambda w: w["b_visit"],
+    "station_id": lambda w: w["b_station"],
+    "event_id": lambda w: w["b_event"],
+    "report": lambda w: "no-such-report",  # postal reports: found by the tenant alone
     "contact_id": lambda w: w["b_contact"],
+    "branch_id": lambda w: w["b_branch"],
+    "counter_id": lambda w: w["b_counter"],
+    "ticket_id": lambda w: w["b_ticket"],
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -16,7 +16,9 @@ def _own_values(rule, w):
               "fmt": "csv", "application_id": 1, "task_id": 1,
               "segment_id": 1, "notice_id": 1, "store_id": 1,
               "member_id": 1, "purchase_id": 1, "batch_id": 1,
-              "stay_id": 1, "step_id": 1, "department": "engineering", "form": "notice"}
+              "stay_id": 1, "step_id": 1, "department": "engineering", "form": "notice",
+              "visit_id": 1, "station_id": 1, "event_id": 1, "report": "coverage",
+              "branch_id": 1, "counter_id": 1, "ticket_id": 1}
     return rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
 
 
