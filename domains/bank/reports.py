@@ -94,7 +94,7 @@ def pareto(period: date | None, tier_names: dict, vip_tiers: set[str]) -> Table:
         top = max(1, round(n * 0.2)) if n else 0
         tiers = dict(db.session.execute(select(Member.id, Member.tier_key).where(Member.tier_key.in_(vip_tiers))).all())
         vip = [r for r in per if r.member_id in tiers]
-        out = [{"group": str(_l("Top 20% of clients")), "clients": top,
+        out = [{"group": str(_l("Top %(share)s of clients", share="20%")), "clients": top,
                 "client_share": top / n if n else None,
                 "asset_share": sum(r.fen for r in per[:top]) / total if total else None},
                {"group": str(_l("VIP clients")), "clients": len(vip), "client_share": len(vip) / n if n else None,
