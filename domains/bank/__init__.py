@@ -19,8 +19,10 @@ plugin = DomainPlugin(
     web=web,
     api=api,
     nav=[NavItem("bank.landing", _l("Bank five-priority service")), NavItem("bank.queue_home", _l("Branch queue")),
+         NavItem("bank.cases_page", _l("Cases")), NavItem("bank.deliveries_page", _l("Deliveries")),
          NavItem("bank.seats_page", _l("Seats and calls")), NavItem("bank.clients_page", _l("My clients")),
-         NavItem("bank.balances_page", _l("Balances and tiers")), NavItem("bank.reports", _l("Bank reports"))],
+         NavItem("bank.balances_page", _l("Balances and tiers")), NavItem("bank.reports", _l("Bank reports")),
+         NavItem("bank.setup_page", _l("Branch set-up"), role="admin")],
     positions=POSITIONS,
     seed_demo=seed_demo,
 )

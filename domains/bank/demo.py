@@ -79,7 +79,31 @@ def seed_demo(tenant):
     assets.review(ACTOR, period)
     _managers(managers)
     _a_morning(tz, sh, pd, now)
+    _cases(sh, now)
     return logins
+
+
+def _cases(branch, now) -> None:
+    """A few problems, claims and deliveries in every state: VIPs and ordinary clients, one overdue."""
+    from domains.bank import cases
+    vips = list(db.session.scalars(select(Member.id).where(Member.tier_key.in_(("private", "diamond", "gold")),
+                                                          Member.kind == "person")
+                                   .order_by(Member.id).limit(4)))
+    plain = db.session.scalar(select(Member.id).where(Member.tier_key.is_(None), Member.kind == "person")
+                              .order_by(Member.id))
+    old = now - timedelta(days=3)
+    for kind, subject, member, at, steps in (
+            ("bank.claim", "信用卡盗刷理赔", vips[0], now - timedelta(minutes=20), ["documents_checked"]),
+            ("bank.claim", "财产险理赔", plain, old, []),
+            ("bank.resolution", "跨行转账未到账", vips[1], now - timedelta(minutes=5), []),
+            ("bank.resolution", "网银证书无法使用", plain, now - timedelta(hours=1), ["investigating", "answered"])):
+        req = cases.open_case(ACTOR, kind=kind, subject=subject, member_id=member, now=at)
+        for i, step in enumerate(steps):
+            cases.advance(ACTOR, req.id, step, now=at + timedelta(minutes=5 * (i + 1)))
+    for member, item, what in ((vips[2], "card", "私人银行借记卡"), (vips[3], "document", "大额存单证实书")):
+        req = cases.open_delivery(ACTOR, member_id=member, item=item, description=what, branch_id=branch.id,
+                                  now=now - timedelta(minutes=30))
+        cases.advance(ACTOR, req.id, "prepared", now=now - timedelta(minutes=20))
 
 
 def _clients(tenant_id: int) -> list[int]:

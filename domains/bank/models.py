@@ -166,3 +166,41 @@ class BankBalance(TenantScoped, db.Model):
     member_id = db.Column(db.Integer, db.ForeignKey("member.id", ondelete="CASCADE"), nullable=False)
     balance_fen = db.Column(db.BigInteger, nullable=False)
     received_at = db.Column(UTCDateTime(), nullable=False)
+
+
+class BankCaseStep(TenantScoped, db.Model):
+    """One step of a case (办理环节) on a core service request of kind bank.resolution, bank.claim or
+    bank.delivery: done in order, each signed by who and when, with its own due time inside the
+    request's (the tier's SLA)."""
+
+    __tablename__ = "bank_case_step"
+    __table_args__ = (db.UniqueConstraint("tenant_id", "request_id", "seq"),)
+    id = db.Column(db.Integer, primary_key=True)
+    request_id = db.Column(db.Integer, db.ForeignKey("service_request.id", ondelete="CASCADE"), nullable=False)
+    seq = db.Column(db.Integer, nullable=False)
+    key = db.Column(db.String(24), nullable=False)
+    due_at = db.Column(UTCDateTime(), nullable=False)
+    done_at = db.Column(UTCDateTime())
+    done_by = db.Column(db.String(254))                 # the signer's label
+    done_by_id = db.Column(db.Integer, db.ForeignKey("membership.id", ondelete="SET NULL"))
+    note = db.Column(db.String(500))
+
+
+class BankDelivery(TenantScoped, Timestamped, db.Model):
+    """A card or document handed over to a VIP (优先投递): what, from which branch, to whom (the client
+    or a registered contact of a company client), and the hand-over with the ID check."""
+
+    __tablename__ = "bank_delivery"
+    __table_args__ = (db.UniqueConstraint("tenant_id", "request_id"),)
+    id = db.Column(db.Integer, primary_key=True)
+    request_id = db.Column(db.Integer, db.ForeignKey("service_request.id", ondelete="CASCADE"), nullable=False)
+    item = db.Column(db.String(10), nullable=False)          # card | document | other
+    description = db.Column(db.String(200), nullable=False)
+    branch_id = db.Column(db.Integer, db.ForeignKey("bank_branch.id", ondelete="SET NULL"))
+    contact_id = db.Column(db.Integer, db.ForeignKey("member_contact.id", ondelete="SET NULL"))
+    outcome = db.Column(db.String(12))                       # null while under way | handed_over | returned
+    recipient_name = db.Column(db.String(80))
+    id_checked = db.Column(db.Boolean, nullable=False, default=False)
+    handed_by_id = db.Column(db.Integer, db.ForeignKey("membership.id", ondelete="SET NULL"))
+    handed_by = db.Column(db.String(254))
+    handed_at = db.Column(UTCDateTime())

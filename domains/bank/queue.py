@@ -430,3 +430,8 @@ def counters_of(branch_id: int) -> list[BankCounter]:
 def ticket_of_branch(ticket_id: int) -> BankTicket | None:
     return db.session.get(BankTicket, ticket_id)
 
+
+
+def staff_members() -> list[Membership]:
+    """The tenant's active staff, for the set-up forms' choices (teller, seat owner)."""
+    return list(db.session.scalars(select(Membership).where(Membership.active.is_(True)).order_by(Membership.id)))

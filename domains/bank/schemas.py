@@ -215,3 +215,67 @@ class CallSchema(Schema):
     answered_hop = fields.String(allow_none=True)
     started_at = fields.DateTime()
     hops = fields.List(fields.Nested(CallHopSchema))
+
+
+# ---- cases (problem resolution, claims) and deliveries ----------------------------------------------
+
+class BankCaseInSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["bank.resolution", "bank.claim"]))
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    detail = fields.String(allow_none=True, validate=validate.Length(max=4000))
+    member_id = fields.Integer(allow_none=True)
+    channel = fields.String(load_default="counter")
+
+
+class BankDeliveryInSchema(Schema):
+    member_id = fields.Integer(required=True)
+    item = fields.String(required=True, validate=validate.OneOf(["card", "document", "other"]))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    branch_id = fields.Integer(required=True)
+    contact_id = fields.Integer(allow_none=True)
+
+
+class BankStepInSchema(Schema):
+    """Sign the next step; a hand-over needs the recipient's name and the ID checked."""
+    step = fields.String(required=True, validate=validate.Length(min=1, max=24))
+    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    recipient_name = fields.String(allow_none=True, validate=validate.Length(max=80))
+    id_checked = fields.Boolean(load_default=False)
+
+
+class BankCaseStepSchema(Schema):
+    seq = fields.Integer()
+    key = fields.String()
+    due_at = fields.DateTime()
+    done_at = fields.DateTime(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class BankDeliverySchema(Schema):
+    item = fields.String()
+    description = fields.String()
+    branch_id = fields.Integer(allow_none=True)
+    contact_id = fields.Integer(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    recipient_name = fields.String(allow_none=True)
+    id_checked = fields.Boolean()
+    handed_by = fields.String(allow_none=True)
+    handed_at = fields.DateTime(allow_none=True)
+
+
+class BankCaseSchema(Schema):
+    id = fields.Integer(attribute="request.id")
+    request_no = fields.String(attribute="request.request_no")
+    kind = fields.String(attribute="request.kind")
+    subject = fields.String(attribute="request.subject")
+    member_id = fields.Integer(attribute="request.member_id", allow_none=True)
+    tier_key = fields.String(attribute="request.tier_key", allow_none=True)
+    priority = fields.Integer(attribute="request.priority")
+    status = fields.String(attribute="request.status")
+    received_at = fields.DateTime(attribute="request.received_at")
+    due_at = fields.DateTime(attribute="request.due_at")
+    overdue = fields.Boolean()
+    next_step = fields.Function(lambda row: row["next"].key if row["next"] else None, allow_none=True)
+    steps = fields.List(fields.Nested(BankCaseStepSchema))
+    delivery = fields.Nested(BankDeliverySchema, allow_none=True)

@@ -6,13 +6,15 @@ from flask_babel import gettext as _
 from flask_smorest import abort
 
 from core.api import idempotent
+from core.errors import RuleError
 from core.extensions import db
 from core.identity.permissions import requires
 from core.models import utcnow
 from core.web.domain import domain_blueprints
-from domains.bank import assets, models, queue, routing  # noqa: F401  (tables and the five kinds)
+from domains.bank import assets, cases, models, queue, routing  # noqa: F401  (tables and the five kinds)
 from domains.bank.models import BankBranch, BankCounter
-from domains.bank.schemas import (BalanceFileSchema, BalancesInSchema, BalancesResultSchema, ReviewInSchema,
+from domains.bank.schemas import (BalanceFileSchema, BalancesInSchema, BalancesResultSchema, BankCaseInSchema,
+                                  BankCaseSchema, BankDeliveryInSchema, BankStepInSchema, ReviewInSchema,
                                   ReviewResultSchema, BranchInSchema, BranchSchema, CallNextSchema, CallSchema, CounterInSchema,
                                   CounterSchema, DutyInSchema, DutySchema, PresenceInSchema, RouteDecisionSchema,
                                   RouteInSchema, SeatInSchema, SeatSchema, StaffLineInSchema, StaffLineSchema,
@@ -495,3 +497,169 @@ def reports_page():
         return csv_response(f"bank-{day_from}-{day_to}.csv", built, g.tenant.currency)
     return render_template("bank/reports.html", tables=[rendered(t, g.tenant.currency) for t in built], error=None,
                            args=args, csv_url=url_for("bank.reports_csv", **args))
+
+
+# ---- cases: problem resolution, claims (steps and due times) and deliveries -----------------------------
+
+def _case(request_id) -> dict:
+    req = cases.get_case(request_id) or abort(404)
+    return cases.case_view(req, cases.steps_of(req.id), cases.delivery_of(req.id))
+
+
+@api.route("/cases", methods=["GET"])
+@requires("staff")
+@api.response(200, BankCaseSchema(many=True))
+def list_cases():
+    """Open problems and claims (``?kind=bank.claim``), by tier priority then due time."""
+    kind = request.args.get("kind")
+    if kind and kind not in cases.CASE_KINDS:
+        raise cases.CaseError("kind", _("Choose one of: %(choices)s.", choices=", ".join(cases.CASE_KINDS)))
+    return cases.cases((kind,) if kind else cases.CASE_KINDS)
+
+
+@api.route("/cases", methods=["POST"])
+@requires("staff")
+@idempotent
+@api.arguments(BankCaseInSchema)
+@api.response(201, BankCaseSchema)
+def open_case(data):
+    """Register a problem (bank.resolution) or a claim (bank.claim): a service request with the
+    tier's SLA and the case's steps, each due inside the request's due time."""
+    req = cases.open_case(g.principal, **data)
+    db.session.commit()
+    return _case(req.id), 201
+
+
+@api.route("/cases/<int:request_id>", methods=["GET"])
+@requires("staff")
+@api.response(200, BankCaseSchema)
+def get_case(request_id):
+    return _case(request_id)
+
+
+@api.route("/cases/<int:request_id>/steps", methods=["POST"])
+@requires("staff")
+@api.arguments(BankStepInSchema)
+@api.response(200, BankCaseSchema)
+def sign_step(data, request_id):
+    """Sign the next step (in order; another is refused with 409). Deliveries: ``handed_over`` with
+    ``recipient_name`` and ``id_checked: true``, or ``returned``."""
+    cases.advance(g.principal, request_id, **data)
+    db.session.commit()
+    return _case(request_id)
+
+
+@api.route("/deliveries", methods=["GET"])
+@requires("staff")
+@api.response(200, BankCaseSchema(many=True))
+def list_deliveries():
+    return cases.cases(("bank.delivery",))
+
+
+@api.route("/deliveries", methods=["POST"])
+@requires("staff")
+@idempotent
+@api.arguments(BankDeliveryInSchema)
+@api.response(201, BankCaseSchema)
+def open_delivery(data):
+    """A card or document to hand over (prepared → client notified → handed over or returned)."""
+    req = cases.open_delivery(g.principal, **data)
+    db.session.commit()
+    return _case(req.id), 201
+
+
+@web.route("/cases", methods=["GET", "POST"], endpoint="cases_page")
+@web.get("/deliveries", endpoint="deliveries_page")
+@requires("staff")
+def cases_page():
+    """Staff's list of open cases (or deliveries): VIPs first by tier, then by due time; overdue in red.
+    The form registers a problem or a claim, the client identified as at the kiosk."""
+    deliveries = request.endpoint.endswith("deliveries_page")
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            req = cases.open_case(g.principal, kind=request.form.get("kind") or "",
+                                  subject=request.form.get("subject") or "", detail=request.form.get("detail"),
+                                  member_id=cases.client_by_identifier(request.form.get("identifier")))
+        except RuleError as e:
+            db.session.rollback()
+            errors, status = {e.field: e.message}, e.status
+        else:
+            db.session.commit()
+            return redirect(url_for("bank.case_page", request_id=req.id))
+    return render_template("bank/cases.html", rows=cases.cases(("bank.delivery",) if deliveries else cases.CASE_KINDS),
+                           deliveries=deliveries, labels=cases.STEP_LABELS, items=cases.ITEMS, now=utcnow(),
+                           errors=errors, form=request.form), status
+
+
+@web.route("/cases/<int:request_id>", methods=["GET", "POST"])
+@requires("staff")
+def case_page(request_id):
+    """One case: its steps, who signed each and when, and the form to sign the next."""
+    row, error = _case(request_id), None
+    if request.method == "POST":
+        try:
+            cases.advance(g.principal, request_id, request.form.get("step") or "", note=request.form.get("note"),
+                          recipient_name=request.form.get("recipient_name"),
+                          id_checked=request.form.get("id_checked") == "1")
+        except cases.CaseError as e:
+            db.session.rollback()
+            error = e
+        else:
+            db.session.commit()
+            return redirect(url_for("bank.case_page", request_id=request_id))
+    return render_template("bank/case.html", row=_case(request_id) if error else row, error=error,
+                           labels=cases.STEP_LABELS, items=cases.ITEMS, now=utcnow()), (error.status if error else 200)
+
+
+# ---- set-up (admin): branches, counters, seats ---------------------------------------------------------
+
+def _form_int(name: str, required: bool = True) -> int | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw and not required:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < 2**31:   # beyond the column's range is no row, not a database error
+        raise queue.QueueError(name, _("A whole number."))
+    return value
+
+
+def _setup_page(errors=None, form=None, status=200):
+    return render_template("bank/setup.html", branches=[(b, queue.counters_of(b.id)) for b in queue.branches()],
+                           seats=routing.seats(), staff=queue.staff_members(), errors=errors or {},
+                           form=form or {}, which=(form or {}).get("action")), status
+
+
+@web.route("/setup", methods=["GET", "POST"])
+@requires("admin")
+def setup_page():
+    """Set up branches, their counters (number, the kinds served, the teller) and phone seats
+    (extension, manager seat or duty desk, the staff member): forms, each error next to its field."""
+    if request.method == "GET":
+        return _setup_page()
+    action = request.form.get("action")
+    try:
+        if action == "branch":
+            queue.create_branch(g.principal, code=request.form.get("code"), name=request.form.get("name"),
+                                hotline=request.form.get("hotline"))
+        elif action == "counter":
+            branch = db.session.get(BankBranch, _form_int("branch_id") or 0)
+            if branch is None:
+                raise queue.QueueError("branch_id", _("No such branch."), 404)
+            queue.create_counter(g.principal, branch, number=_form_int("number"), kinds=request.form.getlist("kinds"),
+                                 teller_id=_form_int("teller_id", required=False))
+        elif action == "seat":
+            routing.create_seat(g.principal, branch_id=_form_int("branch_id"), kind=request.form.get("kind") or "",
+                                extension=request.form.get("extension"),
+                                membership_id=_form_int("membership_id", required=False))
+        else:
+            raise queue.QueueError("action", _("Choose one of: %(choices)s.", choices="branch, counter, seat"))
+    except RuleError as e:
+        db.session.rollback()
+        return _setup_page({e.field: e.message}, request.form.to_dict(), e.status)
+    db.session.commit()
+    flash(_("Saved."))
+    return redirect(url_for("bank.setup_page"))

@@ -40,6 +40,7 @@ def test_a_vip_ticket_from_the_kiosk_is_called_and_the_lobby_board_follows(clien
     lobby.goto(f"{live_server}/t/huitong/bank/branches/{branch}/lobby")
     lobby.wait_for_selector("#lobby-rows table.lobby")
     assert lobby.get_attribute("html", "lang") == "zh-CN"           # Chinese by default
+    assert lobby.locator("nav.sidenav, header.topbar").count() == 0  # full screen: its own layout, no menu
     assert lobby.locator("#lobby-rows tr[data-number]").count() == 0  # nobody called yet
     lobby.screenshot(path=str(artefacts / "1-lobby-before.png"), full_page=True)
 

@@ -18,7 +18,7 @@ def _own_values(rule, w):
               "member_id": 1, "purchase_id": 1, "batch_id": 1,
               "stay_id": 1, "step_id": 1, "department": "engineering", "form": "notice",
               "visit_id": 1, "station_id": 1, "event_id": 1, "report": "coverage",
-              "branch_id": 1, "counter_id": 1, "ticket_id": 1}
+              "branch_id": 1, "counter_id": 1, "ticket_id": 1, "request_id": 1}
     return rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
 
 
