@@ -31,6 +31,7 @@ def test_case_list_and_case_page(bank, client, world):
     assert page.index(f'data-case="{first_no}"') < page.index(f'data-case="{late_no}"')   # VIP first
     assert f'data-case="{late_no}" class="overdue"' in page           # a week old: overdue, in red
     assert f'data-case="{first_no}">' in page                          # due in 2030: not
+    assert page.count('id="new-case"') == 1 and "<title>" in page and "<form" not in page.split("</head>")[0]
     r = client.post(f"{BASE}/cases/{first_id}", data={"csrf_token": csrf, "step": "answered"})
     assert r.status_code == 409 and 'data-field="step"' in r.get_data(as_text=True)
     r = client.post(f"{BASE}/cases/{first_id}", data={"csrf_token": csrf, "step": "investigating", "note": "查流水"})
