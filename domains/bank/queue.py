@@ -245,20 +245,33 @@ def take_ticket(actor, branch: BankBranch, *, kind: str, identifier: str | None 
 
 # ---- the teller console ---------------------------------------------------------------------------
 
-def _candidates(tenant_id: int, counter: BankCounter):
-    t = BankTicket.__table__
-    return t, (select(t.c.id)
-               .where(t.c.tenant_id == tenant_id, t.c.branch_id == counter.branch_id, t.c.status == "waiting",
-                      t.c.kind.in_(list(counter.kinds)),
-                      or_(t.c.for_counter_id.is_(None), t.c.for_counter_id == counter.id)))
+# The teller's hot path (call next, complete) runs as Core statements built once and executed on
+# the session's connection: no ORM listener, so ``tenant_id`` is a bound parameter of every one of
+# them, and no ORM entity is built (a BankTicket already in the session is not refreshed by them).
+_T = BankTicket.__table__
+TICKET_COLUMNS = tuple(_T.c[name] for name in (
+    "id", "branch_id", "number", "kind", "member_id", "identified_by", "tier_key", "priority", "max_wait_minutes",
+    "issued_at", "deadline_at", "status", "counter_id", "for_counter_id", "teller_id", "called_at",
+    "last_called_at", "served_at", "completed_at", "recalls", "transfers"))
 
 
-def _pick(tenant_id: int, counter: BankCounter, now):
-    """The next ticket for this counter (see the module docstring): the earliest deadline among the
+def _one_of(column, values):
+    """``column = a OR column = b …`` rather than ``IN``: SQLAlchemy expands an IN list at every
+    execution, these compile once."""
+    return or_(*[column == v for v in values])
+
+
+def _pick(kinds: tuple[str, ...]):
+    """The next ticket for a counter (see the module docstring): the earliest deadline among the
     overdue, else the best priority, earliest issued. Two index-ordered arms (deadline; priority and
     issue time), each ``LIMIT 1 FOR UPDATE SKIP LOCKED``, joined by COALESCE, which evaluates the
     second only when the first finds nothing: each call reads a few index entries, not the queue."""
-    t, q = _candidates(tenant_id, counter)
+    t = _T
+    q = (select(t.c.id)
+         .where(t.c.tenant_id == bindparam("tenant"), t.c.branch_id == bindparam("branch"),
+                t.c.status == "waiting", _one_of(t.c.kind, kinds),
+                or_(t.c.for_counter_id.is_(None), t.c.for_counter_id == bindparam("counter"))))
+    now = bindparam("now", type_=t.c.called_at.type)
     overdue = (q.where(t.c.deadline_at <= now).order_by(t.c.deadline_at, t.c.id).limit(1)
                .with_for_update(skip_locked=True).scalar_subquery())
     by_tier = (q.order_by(t.c.priority, t.c.issued_at, t.c.id).limit(1)
@@ -266,32 +279,60 @@ def _pick(tenant_id: int, counter: BankCounter, now):
     return func.coalesce(overdue, by_tier)
 
 
-_STATEMENTS: dict[tuple, object] = {}
+_CALL_NEXT: dict[tuple[str, ...], object] = {}
 
 
-def call_next_statement(tenant_id: int, counter: BankCounter):
-    """The one statement that picks and claims the next ticket, with the bind parameters ``now`` and
-    ``teller_id`` (also used by the benchmark). It claims nothing while the counter still has a ticket
-    called or being served. Built once per counter and kept: building it costs more than running it."""
-    key = (tenant_id, counter.id, counter.branch_id, tuple(counter.kinds))
-    stmt = _STATEMENTS.get(key)
+def call_next_statement(kinds) -> object:
+    """The one statement that picks and claims the next ticket for a counter serving ``kinds``, with
+    the bind parameters ``tenant``, ``branch``, ``counter``, ``teller`` and ``now`` (the
+    benchmark's floor runs the same SQL). It claims nothing while the counter still has a ticket
+    called or being served. Built once per set of kinds (at most 31) and kept: SQLAlchemy then
+    compiles it once and reuses its cache key."""
+    kinds = tuple(sorted(kinds))
+    stmt = _CALL_NEXT.get(kinds)
     if stmt is not None:
         return stmt
-    t = BankTicket.__table__
+    t, busy = _T, _T.alias("busy")
     now = bindparam("now", type_=t.c.called_at.type)
-    busy = BankTicket.__table__.alias("busy")
-    free = ~exists(select(busy.c.id).where(busy.c.tenant_id == tenant_id, busy.c.counter_id == counter.id,
-                                           busy.c.status.in_(OPEN_AT_COUNTER)))
-    stmt = (update(BankTicket)
-            .where(t.c.id == _pick(tenant_id, counter, now), t.c.status == "waiting", t.c.tenant_id == tenant_id,
-                   free)
-            .values(status="called", counter_id=counter.id, teller_id=bindparam("teller_id", type_=Integer()),
-                    called_at=now, last_called_at=now, for_counter_id=None)
-            .returning(BankTicket))
-    if len(_STATEMENTS) > 10_000:
-        _STATEMENTS.clear()
-    _STATEMENTS[key] = stmt
+    free = ~exists(select(busy.c.id).where(busy.c.tenant_id == bindparam("tenant"),
+                                           busy.c.counter_id == bindparam("counter"),
+                                           _one_of(busy.c.status, OPEN_AT_COUNTER)))
+    stmt = (update(t)
+            .where(t.c.id == _pick(kinds), t.c.status == "waiting", t.c.tenant_id == bindparam("tenant"), free)
+            .values(status="called", counter_id=bindparam("counter"),
+                    teller_id=bindparam("teller", type_=Integer()), called_at=now, last_called_at=now,
+                    for_counter_id=None)
+            .returning(*TICKET_COLUMNS))
+    _CALL_NEXT[kinds] = stmt
     return stmt
+
+
+_COMPLETE = (update(_T)
+             .where(_T.c.id == bindparam("ticket"), _T.c.tenant_id == bindparam("tenant"),
+                    _T.c.counter_id == bindparam("counter"), _one_of(_T.c.status, OPEN_AT_COUNTER))
+             .values(status="done", completed_at=bindparam("now", type_=_T.c.completed_at.type),
+                     served_at=func.coalesce(_T.c.served_at, bindparam("now", type_=_T.c.served_at.type)))
+             .returning(*TICKET_COLUMNS))
+
+
+def complete_statement():
+    """The statement that completes a ticket at a counter (bind parameters ``ticket``, ``tenant``,
+    ``counter`` and ``now``); the benchmark's floor runs the same SQL."""
+    return _COMPLETE
+
+
+def _claim(statement, params):
+    """Run one of the statements above on the session's connection: the session's pending changes
+    go first (Core does not autoflush), and a copy of the ticket already in the session is expired
+    (Core does not synchronise it), so the ORM never writes or shows a stale status."""
+    session = db.session()
+    session.flush()
+    row = session.connection().execute(statement, params).first()
+    if row is not None:
+        held = session.identity_map.get(session.identity_key(BankTicket, row.id))
+        if held is not None:
+            session.expire(held)
+    return row
 
 
 def open_ticket(counter: BankCounter) -> BankTicket | None:
@@ -299,16 +340,16 @@ def open_ticket(counter: BankCounter) -> BankTicket | None:
                                                       BankTicket.status.in_(OPEN_AT_COUNTER)).limit(1))
 
 
-def call_next(actor, counter: BankCounter, *, teller_id: int | None = None,
-              now: datetime | None = None) -> BankTicket | None:
-    """Call the next ticket to this counter (None when nobody waits). A counter finishes its
-    current ticket (complete, no-show or transfer) before it calls another."""
+def call_next(actor, counter: BankCounter, *, teller_id: int | None = None, now: datetime | None = None):
+    """Call the next ticket to this counter: the ticket's row as called (its columns as attributes),
+    or None when nobody waits. A counter finishes its current ticket (complete, no-show or
+    transfer) before it calls another."""
     now = now or utcnow()
     if not counter.active:
         raise QueueError("counter_id", _l("This counter is closed."), 409)
-    ticket = db.session.scalars(call_next_statement(current_tenant_id(), counter),
-                                {"now": now, "teller_id": teller_id},
-                                execution_options={"synchronize_session": False, "populate_existing": True}).first()
+    ticket = _claim(call_next_statement(counter.kinds),
+                    {"tenant": current_tenant_id(), "branch": counter.branch_id, "counter": counter.id,
+                     "teller": teller_id, "now": now})
     if ticket is None:
         current = open_ticket(counter)  # only now: why nothing was claimed
         if current is not None:
@@ -351,18 +392,14 @@ def serve(actor, counter: BankCounter, ticket_id: int, now: datetime | None = No
     return ticket
 
 
-def complete(actor, counter: BankCounter, ticket_id: int, now: datetime | None = None) -> BankTicket:
-    """Service done. One UPDATE … RETURNING (the teller's hot path); when it matches nothing, the
-    ticket is read to say why (unknown, another branch, finished, not at this counter)."""
-    now = now or utcnow()
-    allowed = ("called", "serving")
-    ticket = db.session.scalars(
-        update(BankTicket).where(BankTicket.id == ticket_id, BankTicket.counter_id == counter.id,
-                                 BankTicket.status.in_(allowed))
-        .values(status="done", completed_at=now, served_at=func.coalesce(BankTicket.served_at, now))
-        .returning(BankTicket), execution_options={"synchronize_session": False, "populate_existing": True}).first()
+def complete(actor, counter: BankCounter, ticket_id: int, now: datetime | None = None):
+    """Service done: the ticket's row as completed. One UPDATE … RETURNING (the teller's hot path);
+    when it matches nothing, the ticket is read to say why (unknown, another branch, finished, not
+    at this counter)."""
+    ticket = _claim(_COMPLETE, {"ticket": ticket_id, "tenant": current_tenant_id(), "counter": counter.id,
+                                "now": now or utcnow()})
     if ticket is None:
-        _ticket_at(counter, db.session.get(BankTicket, ticket_id), allowed)
+        _ticket_at(counter, db.session.get(BankTicket, ticket_id, populate_existing=True), ("called", "serving"))
         raise AssertionError("unreachable")  # pragma: no cover (_ticket_at raised)
     return ticket
 
