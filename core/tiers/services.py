@@ -112,6 +112,16 @@ def scheme_of(row: TierScheme):
     return scheme
 
 
+def published_scheme(scheme_id: int, published_at):
+    """The parsed published version ``scheme_id`` when a caller has read only its id and publication
+    time (a hot path that does not need the document): from the per-process parse, else loaded."""
+    from core.tenancy.context import current_tenant_id
+    scheme = _PARSED.get((current_tenant_id(), scheme_id, published_at))
+    if scheme is None:
+        scheme = scheme_of(db.session.get(TierScheme, scheme_id))
+    return scheme
+
+
 def tier_of(scheme, key: str | None):
     return next((t for t in scheme.tiers if t.key == key), None) if key else None
 

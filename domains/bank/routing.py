@@ -15,10 +15,11 @@ an outcome already recorded answers the decision already made.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, func, insert, literal, null, select, union_all, update
 
 from core.audit import services as audit
 from core.errors import RuleError
@@ -28,8 +29,10 @@ from core.members.services import find_by_phone
 from core.members.models import Member, MemberContact
 from core.models import utcnow
 from core.purchases.services import tenant_zone
+from core.tenancy.context import NoTenantContext, current_tenant_id
+from core.tiers.models import TierScheme
+from core.tiers.services import published_scheme, tier_of
 from domains.bank.models import BankBranch, BankCall, BankCallHop, BankDuty, BankSeat, BankStaffLine
-from domains.bank.queue import tier_terms
 
 VIP_PLAN = ("manager_seat", "manager_mobile", "duty_desk", "duty_mobile", "voicemail")
 ORDINARY_PLAN = ("duty_desk", "voicemail")
@@ -150,74 +153,203 @@ def find_caller(phone: str) -> tuple[Member | None, MemberContact | None]:
     return find_by_phone(phone)
 
 
-def _is_vip(member: Member | None, contact: MemberContact | None) -> bool:
-    if member is None:
-        return False
-    if member.kind == "company" and contact is None:
-        return False
-    return tier_terms(member)[1] < 5
+# The decision is the phone system's hot path (a caller waits in silence while it runs), so it is
+# read and written with Core statements built once: every one binds ``tenant`` itself (Core passes
+# no ORM listener) and none builds ORM objects. A new call costs one read, two inserts and the commit.
+
+_m, _mc, _ts = Member.__table__, MemberContact.__table__, TierScheme.__table__
+_line_t, _seat_t, _branch_t = BankStaffLine.__table__, BankSeat.__table__, BankBranch.__table__
+_call_t, _hop_t, _duty_t = BankCall.__table__, BankCallHop.__table__, BankDuty.__table__
+_tenant = bindparam("tenant")
+
+
+def _who_calls_statement():
+    """One row for any caller: who they are (a person by their own phone first, else a company
+    through a registered contact's phone, else nobody), their tier and client manager with the
+    manager's mobile, home branch and seat; the branch the phone system named, the tenant's first
+    branch, and the live tier scheme."""
+    phone = bindparam("phone")
+    who = union_all(
+        select(_m.c.id.label("member_id"), null().label("contact_id"), literal(0).label("rank"))
+        .where(_m.c.tenant_id == _tenant, _m.c.phone == phone),
+        select(_mc.c.member_id, _mc.c.id, literal(1)).where(_mc.c.tenant_id == _tenant, _mc.c.phone == phone),
+        select(null(), null(), literal(2)),  # nobody: the row is still there for the branch and scheme
+    ).subquery("who")
+    live = (select(_ts.c.id, _ts.c.published_at).where(_ts.c.tenant_id == _tenant, _ts.c.status == "published")
+            .order_by(_ts.c.version.desc()).limit(1))
+    return (select(who.c.member_id, who.c.contact_id, _m.c.kind, _m.c.tier_key, _m.c.client_manager_id,
+                   _line_t.c.branch_id.label("manager_branch_id"), _line_t.c.mobile.label("manager_mobile"),
+                   _seat_t.c.id.label("seat_id"), _seat_t.c.extension.label("seat_extension"),
+                   _seat_t.c.status.label("seat_status"),
+                   select(_branch_t.c.id).where(_branch_t.c.tenant_id == _tenant,
+                                                _branch_t.c.code == bindparam("branch_code"))
+                   .scalar_subquery().label("named_branch_id"),
+                   select(_branch_t.c.id).where(_branch_t.c.tenant_id == _tenant).order_by(_branch_t.c.id).limit(1)
+                   .scalar_subquery().label("first_branch_id"),
+                   live.with_only_columns(_ts.c.id).scalar_subquery().label("scheme_id"),
+                   live.with_only_columns(_ts.c.published_at).scalar_subquery().label("scheme_published_at"))
+            .select_from(who
+                         .outerjoin(_m, and_(_m.c.id == who.c.member_id, _m.c.tenant_id == _tenant))
+                         .outerjoin(_line_t, and_(_line_t.c.tenant_id == _tenant,
+                                                  _line_t.c.membership_id == _m.c.client_manager_id))
+                         .outerjoin(_seat_t, and_(_seat_t.c.tenant_id == _tenant, _seat_t.c.kind == "manager",
+                                                  _seat_t.c.membership_id == _m.c.client_manager_id)))
+            .order_by(who.c.rank, who.c.contact_id, _seat_t.c.id).limit(1))
+
+
+_WHO_CALLS = _who_calls_statement()
+
+_CALL_COLUMNS = (_call_t.c.id, _call_t.c.external_id, _call_t.c.caller, _call_t.c.branch_id, _call_t.c.member_id,
+                 _call_t.c.vip, _call_t.c.manager_id, _call_t.c.status, _call_t.c.answered_hop, _call_t.c.request_id)
+_HOP_COLUMNS = (_hop_t.c.seq, _hop_t.c.hop, _hop_t.c.target, _hop_t.c.seat_id, _hop_t.c.membership_id,
+                _hop_t.c.outcome)
+# A call with its manager's mobile and its hops, last first; the call's row locked, so two requests
+# about one call queue.
+_CALL_WITH_HOPS = (select(*_CALL_COLUMNS, func.coalesce(_line_t.c.mobile, "").label("manager_mobile"),
+                          *[c.label(f"hop_{c.name}") for c in _HOP_COLUMNS])
+                   .select_from(_call_t
+                                .outerjoin(_line_t, and_(_line_t.c.tenant_id == _tenant,
+                                                         _line_t.c.membership_id == _call_t.c.manager_id))
+                                .outerjoin(_hop_t, and_(_hop_t.c.tenant_id == _tenant,
+                                                        _hop_t.c.call_id == _call_t.c.id)))
+                   .where(_call_t.c.tenant_id == _tenant, _call_t.c.external_id == bindparam("external_id"))
+                   .order_by(_hop_t.c.seq.desc()).with_for_update(of=_call_t))
+_LONGEST_IDLE_DESK = (select(_seat_t.c.id, _seat_t.c.extension)
+                      .where(_seat_t.c.tenant_id == _tenant, _seat_t.c.branch_id == bindparam("branch"),
+                             _seat_t.c.kind == "duty", _seat_t.c.status == "available",
+                             _seat_t.c.idle_since.is_not(None),
+                             _seat_t.c.id.not_in(bindparam("tried", expanding=True)))
+                      .order_by(_seat_t.c.idle_since, _seat_t.c.id).limit(1))
+_DUTY_OFFICER = (select(_duty_t.c.membership_id, _line_t.c.mobile)
+                 .select_from(_duty_t.outerjoin(_line_t, and_(_line_t.c.tenant_id == _tenant,
+                                                              _line_t.c.membership_id == _duty_t.c.membership_id)))
+                 .where(_duty_t.c.tenant_id == _tenant, _duty_t.c.branch_id == bindparam("branch"),
+                        _duty_t.c.day == bindparam("day")))
+_MANAGER_LINE = select(_line_t.c.mobile).where(_line_t.c.tenant_id == _tenant,
+                                               _line_t.c.membership_id == bindparam("membership"))
+_MANAGER_SEAT = (select(_seat_t.c.id, _seat_t.c.extension, _seat_t.c.status)
+                 .where(_seat_t.c.tenant_id == _tenant, _seat_t.c.kind == "manager",
+                        _seat_t.c.membership_id == bindparam("membership"))
+                 .order_by(_seat_t.c.id).limit(1))
+_RECORD_OUTCOME = (update(_hop_t).where(_hop_t.c.tenant_id == _tenant, _hop_t.c.call_id == bindparam("call"),
+                                        _hop_t.c.seq == bindparam("the_seq"))
+                   .values(outcome=bindparam("the_outcome"), outcome_at=bindparam("at", type_=_hop_t.c.outcome_at.type)))
+_END_CALL = (update(_call_t).where(_call_t.c.tenant_id == _tenant, _call_t.c.id == bindparam("call"))
+             .values(status=bindparam("the_status"), answered_hop=bindparam("the_hop"),
+                     request_id=bindparam("the_request"), ended_at=bindparam("at", type_=_call_t.c.ended_at.type)))
+_SEAT_ON_THE_PHONE = (update(_seat_t).where(_seat_t.c.tenant_id == _tenant, _seat_t.c.id == bindparam("seat"))
+                      .values(status="busy", idle_since=None,
+                              status_at=bindparam("at", type_=_seat_t.c.status_at.type)))
+_HOP_INSERT = insert(_hop_t)
+
+
+def _new_call_insert(dialect: str):
+    """INSERT the call unless the phone system's call id is known already (then nothing: a replay)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return (dialect_insert(_call_t).on_conflict_do_nothing(index_elements=["tenant_id", "external_id"])
+            .returning(_call_t.c.id))
+
+
+_NEW_CALL = {name: _new_call_insert(name) for name in ("postgresql", "sqlite")}
+
+
+def decision_statements(dialect: str = "postgresql") -> dict:
+    """The statements a decision runs, by name (the benchmark's floor sends the same SQL)."""
+    return {"who": _WHO_CALLS, "new_call": _NEW_CALL[dialect], "hop": _HOP_INSERT, "call_with_hops": _CALL_WITH_HOPS,
+            "outcome": _RECORD_OUTCOME, "end_call": _END_CALL, "seat_on_the_phone": _SEAT_ON_THE_PHONE,
+            "manager_seat": _MANAGER_SEAT, "manager_line": _MANAGER_LINE, "longest_idle_desk": _LONGEST_IDLE_DESK,
+            "duty_officer": _DUTY_OFFICER}
+
+
+@dataclass
+class _Call:
+    """The facts a hop is decided from: a BankCall's columns, and what the first read already knows
+    about the manager (``None`` for "not read": read when needed)."""
+    id: int
+    external_id: str
+    caller: str
+    branch_id: int | None
+    member_id: int | None
+    vip: bool
+    manager_id: int | None
+    status: str = "routing"
+    answered_hop: str | None = None
+    request_id: int | None = None
+    manager_seat: tuple | None = None      # (id, extension, status), () = none
+    manager_mobile: str | None = None      # "" = none
+
+
+def _tenant_id() -> int:
+    tid = current_tenant_id()
+    if tid is None:
+        raise NoTenantContext("call routing needs a tenant")
+    return tid
+
+
+def _run(statement, **params):
+    return db.session.connection().execute(statement, {"tenant": _tenant_id(), **params})
+
+
+def _priority(tier_key: str | None, scheme_id: int | None, published_at) -> int:
+    """The tier's priority (1 first, 5 none) in the live scheme; an untiered member holds the entry tier."""
+    if scheme_id is None:
+        return 5
+    scheme = published_scheme(scheme_id, published_at)
+    tier = tier_of(scheme, tier_key) or next((t for t in scheme.tiers if t.qualify is None), None)
+    return int(tier.benefits.priority or 5) if tier is not None else 5
 
 
 # ---- the decision ------------------------------------------------------------------------------------
 
-def _line(membership_id: int | None) -> BankStaffLine | None:
-    if membership_id is None:
-        return None
-    return db.session.scalar(select(BankStaffLine).where(BankStaffLine.membership_id == membership_id))
-
-
-def _longest_idle_desk(branch_id: int | None, tried: set[int]) -> BankSeat | None:
-    if branch_id is None:
-        return None
-    q = (select(BankSeat).where(BankSeat.branch_id == branch_id, BankSeat.kind == "duty",
-                                BankSeat.status == "available", BankSeat.idle_since.is_not(None))
-         .order_by(BankSeat.idle_since, BankSeat.id))
-    if tried:
-        q = q.where(BankSeat.id.not_in(tried))
-    return db.session.scalar(q.limit(1))
-
-
-def _duty_officer(branch_id: int | None, now: datetime) -> int | None:
-    if branch_id is None:
-        return None
-    day = now.astimezone(tenant_zone()).date()
-    return db.session.scalar(select(BankDuty.membership_id).where(BankDuty.branch_id == branch_id, BankDuty.day == day))
-
-
-def _target(call: BankCall, kind: str, tried_seats: set[int], now: datetime) -> tuple[dict | None, str | None]:
+def _target(call: _Call, kind: str, tried_seats: set[int], now: datetime) -> tuple[dict | None, str | None]:
     """(what to dial, None) or (None, why it is skipped)."""
     if kind == "manager_seat":
         if call.manager_id is None:
             return None, "no_manager"
-        seat = db.session.scalar(select(BankSeat).where(BankSeat.kind == "manager",
-                                                        BankSeat.membership_id == call.manager_id).limit(1))
+        seat = call.manager_seat
         if seat is None:
+            seat = tuple(_run(_MANAGER_SEAT, membership=call.manager_id).first() or ())
+        if not seat:
             return None, "no_seat"
-        if seat.status != "available":
-            return None, f"seat_{seat.status}"
-        return {"target": seat.extension, "seat_id": seat.id, "membership_id": call.manager_id}, None
+        if seat[2] != "available":
+            return None, f"seat_{seat[2]}"
+        return {"target": seat[1], "seat_id": seat[0], "membership_id": call.manager_id}, None
     if kind == "manager_mobile":
-        line = _line(call.manager_id)
-        if call.manager_id is None or line is None or not line.mobile:
+        mobile = call.manager_mobile
+        if mobile is None and call.manager_id is not None:
+            mobile = _run(_MANAGER_LINE, membership=call.manager_id).scalar() or ""
+        if call.manager_id is None or not mobile:
             return None, "no_mobile"
-        return {"target": line.mobile, "membership_id": call.manager_id}, None
+        return {"target": mobile, "membership_id": call.manager_id}, None
     if kind == "duty_desk":
-        seat = _longest_idle_desk(call.branch_id, tried_seats)
-        if seat is None:
+        desk = None
+        if call.branch_id is not None:
+            desk = _run(_LONGEST_IDLE_DESK, branch=call.branch_id, tried=sorted(tried_seats) or [0]).first()
+        if desk is None:
             return None, "no_desk"
-        return {"target": seat.extension, "seat_id": seat.id}, None
+        return {"target": desk.extension, "seat_id": desk.id}, None
     if kind == "duty_mobile":
-        officer = _duty_officer(call.branch_id, now)
-        line = _line(officer)
+        officer, mobile = _duty_officer(call.branch_id, now)
         if officer is None:
             return None, "no_duty_officer"
-        if line is None or not line.mobile:
+        if not mobile:
             return None, "no_mobile"
-        return {"target": line.mobile, "membership_id": officer}, None
+        return {"target": mobile, "membership_id": officer}, None
     return {}, None  # voicemail
 
 
-def _voicemail_ticket(actor, call: BankCall, now: datetime):
+def _duty_officer(branch_id: int | None, now: datetime) -> tuple[int | None, str | None]:
+    """The branch's duty officer today (the tenant's date) and their mobile."""
+    if branch_id is None:
+        return None, None
+    row = _run(_DUTY_OFFICER, branch=branch_id, day=now.astimezone(tenant_zone()).date()).first()
+    return (row.membership_id, row.mobile) if row else (None, None)
+
+
+def _voicemail_ticket(actor, call: _Call, now: datetime):
     """The automatic work ticket (系统派单): to the client manager for a VIP, else the duty officer."""
     from core.service.services import assign, create_request
     member_id = call.member_id if call.vip else None
@@ -225,53 +357,52 @@ def _voicemail_ticket(actor, call: BankCall, now: datetime):
                          subject=str(_l("Voice message from %(caller)s: call back", caller=call.caller)),
                          detail=str(_l("Call %(id)s reached nobody; the caller left a voice message.",
                                        id=call.external_id)), received_at=now, now=now)
-    to = call.manager_id if call.vip and call.manager_id else _duty_officer(call.branch_id, now)
+    to = call.manager_id if call.vip and call.manager_id else _duty_officer(call.branch_id, now)[0]
     if to is not None and db.session.get(Membership, to) is not None:
         assign(actor, req.id, to, now=now)
     return req
 
 
-def _decision(call: BankCall, hop: BankCallHop | None) -> dict:
+def _decision(call: _Call, hop: dict | None) -> dict:
     out = {"call_id": call.external_id, "vip": call.vip, "status": call.status}
     if call.status == "answered":
-        return {**out, "action": "done", "hop": hop.seq if hop else None, "answered_by": call.answered_hop}
+        return {**out, "action": "done", "hop": hop["seq"] if hop else None, "answered_by": call.answered_hop}
     if hop is None:
         return {**out, "action": "hangup"}
-    if hop.hop == "voicemail":
+    if hop["hop"] == "voicemail":
         from core.service.models import ServiceRequest
-        req = db.session.get(ServiceRequest, call.request_id) if call.request_id else None
-        return {**out, "action": "voicemail", "hop": hop.seq, "kind": "voicemail",
-                "request_no": req.request_no if req else None}
-    return {**out, "action": "dial", "hop": hop.seq, "kind": hop.hop, "target": hop.target,
+        number = (db.session.scalar(select(ServiceRequest.request_no).where(ServiceRequest.id == call.request_id))
+                  if call.request_id else None)
+        return {**out, "action": "voicemail", "hop": hop["seq"], "kind": "voicemail", "request_no": number}
+    return {**out, "action": "dial", "hop": hop["seq"], "kind": hop["hop"], "target": hop["target"],
             "timeout_seconds": RING_SECONDS}
 
 
-def _hops(call: BankCall) -> list[BankCallHop]:
-    return list(db.session.scalars(select(BankCallHop).where(BankCallHop.call_id == call.id).order_by(BankCallHop.seq)))
-
-
-def _advance(actor, call: BankCall, hops: list[BankCallHop], now: datetime) -> BankCallHop:
-    """Decide the next hop after the last one tried; log skipped hops on the way."""
+def _advance(actor, call: _Call, last: dict | None, tried_seats: set[int], now: datetime) -> dict:
+    """Decide the next hop after the last one tried, log it and the hops skipped on the way (one
+    INSERT); returns the hop decided."""
     plan = VIP_PLAN if call.vip else ORDINARY_PLAN
-    last_kind = hops[-1].hop if hops else None
-    start = plan.index(last_kind) + 1 if last_kind in plan else 0
-    tried_seats = {h.seat_id for h in hops if h.seat_id}
-    seq = hops[-1].seq if hops else 0
+    start = plan.index(last["hop"]) + 1 if last and last["hop"] in plan else 0
+    seq = last["seq"] if last else 0
+    logged = []
     for kind in plan[start:]:
         seq += 1
         target, why = _target(call, kind, tried_seats, now)
-        hop = BankCallHop(call_id=call.id, seq=seq, hop=kind, decided_at=now)
+        hop = {"tenant_id": _tenant_id(), "call_id": call.id, "seq": seq, "hop": kind, "target": None,
+               "seat_id": None, "membership_id": None, "outcome": None, "reason": None, "decided_at": now,
+               "outcome_at": None}
+        logged.append(hop)
         if target is None:
-            hop.outcome, hop.reason, hop.outcome_at = "skipped", why, now
-            db.session.add(hop)
+            hop.update(outcome="skipped", reason=why, outcome_at=now)
             continue
-        hop.target, hop.seat_id, hop.membership_id = target.get("target"), target.get("seat_id"), target.get("membership_id")
-        db.session.add(hop)
+        hop.update(target=target.get("target"), seat_id=target.get("seat_id"),
+                   membership_id=target.get("membership_id"))
         if kind == "voicemail":
             req = _voicemail_ticket(actor, call, now)
-            call.request_id, call.status, call.ended_at = req.id, "voicemail", now
-            hop.outcome, hop.outcome_at, hop.membership_id = "recorded", now, req.assignee_id
-        db.session.flush()
+            call.request_id, call.status = req.id, "voicemail"
+            hop.update(outcome="recorded", outcome_at=now, membership_id=req.assignee_id)
+            _run(_END_CALL, call=call.id, the_status="voicemail", the_hop=None, the_request=req.id, at=now)
+        db.session.connection().execute(_HOP_INSERT, logged)
         return hop
     raise AssertionError("the plan ends with the voicemail")  # pragma: no cover
 
@@ -285,50 +416,60 @@ def route(actor, *, call_id: str, caller: str, branch_code: str | None = None, h
         raise RoutingError("call_id", _l("The phone system's call id (1 to 64 characters) is required."))
     if outcome is not None and outcome not in OUTCOMES:
         raise RoutingError("outcome", _l("Choose one of: %(choices)s.", choices=", ".join(OUTCOMES)))
-    call = db.session.scalar(select(BankCall).where(BankCall.external_id == call_id).with_for_update())
-    if call is None:
-        if outcome is not None:
-            raise RoutingError("call_id", _l("No such call: send the first request without an outcome."), 404)
-        call = _new_call(caller, call_id, branch_code, now)
-        return _decision(call, _advance(actor, call, [], now))
-    hops = _hops(call)
-    last = hops[-1] if hops else None
-    if outcome is None or call.status != "routing" or last is None or (hop is not None and hop != last.seq) \
-            or last.outcome is not None:
+    db.session.flush()  # Core below: the session's own pending changes go first
+    if outcome is None:
+        decided = _start(actor, call_id, caller, branch_code, now)
+        if decided is not None:
+            return decided
+    rows = _run(_CALL_WITH_HOPS, external_id=call_id).all()
+    if not rows:
+        raise RoutingError("call_id", _l("No such call: send the first request without an outcome."), 404)
+    call = _Call(**{c.name: getattr(rows[0], c.name) for c in _CALL_COLUMNS}, manager_mobile=rows[0].manager_mobile)
+    hops = [{"seq": r.hop_seq, "hop": r.hop_hop, "target": r.hop_target, "seat_id": r.hop_seat_id,
+             "membership_id": r.hop_membership_id, "outcome": r.hop_outcome} for r in rows if r.hop_seq is not None]
+    last = hops[0] if hops else None
+    if outcome is None or call.status != "routing" or last is None or (hop is not None and hop != last["seq"]) \
+            or last["outcome"] is not None:
         return _decision(call, last)  # a replay, or a call that has ended: the same answer
-    last.outcome, last.outcome_at = outcome, now
+    _run(_RECORD_OUTCOME, call=call.id, the_seq=last["seq"], the_outcome=outcome, at=now)
+    last["outcome"] = outcome
     if outcome == "answered":
-        call.status, call.answered_hop, call.ended_at = "answered", last.hop, now
-        seat = db.session.get(BankSeat, last.seat_id) if last.seat_id else None
-        if seat is not None:
-            set_presence(actor, seat, "busy", now)
-        db.session.flush()
+        call.status, call.answered_hop = "answered", last["hop"]
+        _run(_END_CALL, call=call.id, the_status="answered", the_hop=last["hop"], the_request=None, at=now)
+        if last["seat_id"]:
+            _run(_SEAT_ON_THE_PHONE, seat=last["seat_id"], at=now)
         return _decision(call, last)
-    return _decision(call, _advance(actor, call, hops, now))
+    return _decision(call, _advance(actor, call, last, {h["seat_id"] for h in hops if h["seat_id"]}, now))
 
 
-def _new_call(caller: str, call_id: str, branch_code: str | None, now: datetime) -> BankCall:
+def _start(actor, call_id: str, caller: str, branch_code: str | None, now: datetime) -> dict | None:
+    """A new call: who calls, the call logged once by its id, its first hop decided. None when the
+    phone system's call id is known already (a replay: answered from the log)."""
     phone = _normal(caller, "caller")
-    branch = None
-    if branch_code:
-        branch = db.session.scalar(select(BankBranch).where(BankBranch.code == branch_code))
-        if branch is None:
-            raise RoutingError("branch_code", _l("No such branch."), 404)
-    member, contact = find_caller(phone)
-    vip = _is_vip(member, contact)
-    manager_id = member.client_manager_id if vip else None
-    if vip and manager_id is not None:
-        line = _line(manager_id)
-        if line is not None and line.branch_id is not None:
-            branch = db.session.get(BankBranch, line.branch_id)  # the manager's branch answers for them
-    if branch is None:
-        branch = db.session.scalar(select(BankBranch).order_by(BankBranch.id).limit(1))
-    call = BankCall(external_id=call_id, caller=phone, branch_id=branch.id if branch else None,
-                    member_id=member.id if member else None, contact_id=contact.id if contact else None,
-                    vip=vip, manager_id=manager_id, status="routing", started_at=now)
-    db.session.add(call)
-    db.session.flush()
-    return call
+    who = _run(_WHO_CALLS, phone=phone, branch_code=branch_code).one()
+    if branch_code and who.named_branch_id is None:
+        raise RoutingError("branch_code", _l("No such branch."), 404)
+    vip = who.member_id is not None and not (who.kind == "company" and who.contact_id is None) \
+        and _priority(who.tier_key, who.scheme_id, who.scheme_published_at) < 5
+    manager_id = who.client_manager_id if vip else None
+    branch_id = who.named_branch_id or who.first_branch_id
+    if manager_id is not None and who.manager_branch_id is not None:
+        branch_id = who.manager_branch_id  # the manager's branch answers for them
+    row = _run(_NEW_CALL[db.session.get_bind().dialect.name],
+               tenant_id=_tenant_id(), external_id=call_id, caller=phone, branch_id=branch_id,
+               member_id=who.member_id, contact_id=who.contact_id, vip=vip, manager_id=manager_id,
+               status="routing", started_at=now).first()
+    if row is None:
+        return None
+    call = _Call(id=row.id, external_id=call_id, caller=phone, branch_id=branch_id, member_id=who.member_id,
+                 vip=vip, manager_id=manager_id,
+                 manager_seat=(who.seat_id, who.seat_extension, who.seat_status) if who.seat_id else (),
+                 manager_mobile=who.manager_mobile or "")
+    return _decision(call, _advance(actor, call, None, set(), now))
+
+
+def _hops(call: BankCall) -> list[BankCallHop]:
+    return list(db.session.scalars(select(BankCallHop).where(BankCallHop.call_id == call.id).order_by(BankCallHop.seq)))
 
 
 def call_log_query(limit: int = 100):
