@@ -150,9 +150,10 @@ def test_core_sql_batch_helpers_take_tenant_explicitly():
             offenders.append(path.relative_to(root).as_posix())
     assert sorted(offenders) == ["core/imports/services.py", "core/points/services.py", "core/service/periodic.py",
                                  "core/tenancy/web.py", "core/tiers/review.py", "core/tiers/simulate.py",
-                                 # bank call-next, balance inserts and the bulk demo: tenant_id in every
-                                 # statement (tests/domains/bank/test_isolation.py)
+                                 # bank call-next and complete, call routing, balance inserts and the bulk
+                                 # demo: tenant_id in every statement (tests/domains/bank/test_isolation.py)
                                  "domains/bank/assets.py", "domains/bank/demo.py", "domains/bank/queue.py",
+                                 "domains/bank/routing.py",
                                  # postal planning, greetings, invitations and the bulk demo: tenant_id in every
                                  # statement (tests/domains/postal/test_isolation.py)
                                  "domains/postal/club.py", "domains/postal/demo.py", "domains/postal/visits.py"]

@@ -32,7 +32,9 @@ def cards(app, client, two_tenants):
     buy(a, dan, "dan", [line(1200)], at=sh(2026, 3, 3, 10))
     set_card(app, ta, _card(a, dan)["id"], status="void")
     eve = new_member(a, name="钱七", promotions_consent=True)["id"]
-    a.ok("POST", f"/members/{eve}/cards", {"number": "VIP-0001"})    # a physical card, issued now
+    a.ok("POST", f"/members/{eve}/cards", {"number": "VIP-0001"})    # a physical card, issued in June
+    # dated explicitly: one issued "now" in a real December would run to the new year after next
+    set_card(app, ta, _card(a, eve)["id"], issued_at=sh(2026, 6, 1, 10), valid_until=NEW_YEAR_2027)
     return {"a": a, "ta": ta, "tb": two_tenants["b"], "ann": ann, "bob": bob, "cat": cat, "dan": dan, "eve": eve}
 
 
