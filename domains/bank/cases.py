@@ -13,10 +13,12 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.audit import services as audit
 from core.errors import RuleError
 from core.extensions import db
+from core.identity.models import Membership
 from core.members.models import Member, MemberContact
 from core.models import utcnow
 from core.service import services as service
@@ -116,6 +118,41 @@ def open_delivery(actor, *, member_id: int, item: str, description: str, branch_
     return req
 
 
+def recipient_by_identifier(identifier: str | None) -> tuple[int, int | None]:
+    """Who a delivery goes to, from one field at the counter: a person by card, phone or ID number
+    (as at the kiosk), or a company client through the phone of one of its registered contacts.
+    Returns (member id, contact id or None)."""
+    from core.members.services import find_by_phone
+    from domains.bank.queue import identify
+    if not (identifier or "").strip():
+        raise CaseError("identifier", _l("The client's card, phone or ID number, or a company contact's phone."))
+    member, _how = identify(identifier)
+    if member is not None and member.kind == "person":
+        return member.id, None
+    member, contact = find_by_phone(identifier)
+    if member is None or (member.kind == "company" and contact is None):
+        raise CaseError("identifier", _l("No client with this card, phone or ID number, and no company contact "
+                                         "with this phone."), 404)
+    return member.id, contact.id if contact else None
+
+
+def register_delivery(actor, *, identifier: str | None, item: str, description: str, branch_id: int | None,
+                      now: datetime | None = None) -> ServiceRequest:
+    """A delivery registered at the counter (the *Deliveries* page): the recipient found from one
+    identifier, then ``open_delivery``."""
+    member_id, contact_id = recipient_by_identifier(identifier)
+    return open_delivery(actor, member_id=member_id, item=item, description=description, branch_id=branch_id,
+                         contact_id=contact_id, now=now)
+
+
+def assign_case(actor, request_id: int, membership_id: int | None, now: datetime | None = None) -> ServiceRequest:
+    """Give a case or delivery to one of the tenant's active staff (None: take it back); core's
+    assignment, so it shows on that person's list of requests."""
+    if get_case(request_id) is None:
+        raise CaseError("request_id", _l("No such case."), 404)
+    return service.assign(actor, request_id, membership_id, now=now)
+
+
 def get_case(request_id: int) -> ServiceRequest | None:
     req = db.session.get(ServiceRequest, request_id)
     return req if req is not None and req.kind in STEPS else None
@@ -190,7 +227,8 @@ def cases(kinds=CASE_KINDS, now: datetime | None = None) -> list[dict]:
     """The active cases of these kinds by tier priority, then due time (core's request order):
     a VIP's case before ordinary work of the same kind."""
     now = now or utcnow()
-    q = service.requests_query(status="active", now=now).where(ServiceRequest.kind.in_(kinds))
+    q = (service.requests_query(status="active", now=now).where(ServiceRequest.kind.in_(kinds))
+         .options(selectinload(ServiceRequest.assignee).selectinload(Membership.user)))
     reqs = db.session.scalars(q.limit(500)).all()
     ids = [r.id for r in reqs]
     steps: dict[int, list] = {i: [] for i in ids}

@@ -569,18 +569,25 @@ def open_delivery(data):
 
 
 @web.route("/cases", methods=["GET", "POST"], endpoint="cases_page")
-@web.get("/deliveries", endpoint="deliveries_page")
+@web.route("/deliveries", methods=["GET", "POST"], endpoint="deliveries_page")
 @requires("staff")
 def cases_page():
     """Staff's list of open cases (or deliveries): VIPs first by tier, then by due time; overdue in red.
-    The form registers a problem or a claim, the client identified as at the kiosk."""
+    The form registers a problem or a claim, the client identified as at the kiosk (or a delivery,
+    to a person or to a company's registered contact)."""
     deliveries = request.endpoint.endswith("deliveries_page")
     errors, status = {}, 200
     if request.method == "POST":
+        form = request.form
         try:
-            req = cases.open_case(g.principal, kind=request.form.get("kind") or "",
-                                  subject=request.form.get("subject") or "", detail=request.form.get("detail"),
-                                  member_id=cases.client_by_identifier(request.form.get("identifier")))
+            if deliveries:
+                req = cases.register_delivery(g.principal, identifier=form.get("identifier"),
+                                              item=form.get("item") or "", description=form.get("description") or "",
+                                              branch_id=_int_or_none(form.get("branch_id")))
+            else:
+                req = cases.open_case(g.principal, kind=form.get("kind") or "", subject=form.get("subject") or "",
+                                      detail=form.get("detail"),
+                                      member_id=cases.client_by_identifier(form.get("identifier")))
         except RuleError as e:
             db.session.rollback()
             errors, status = {e.field: e.message}, e.status
@@ -589,7 +596,11 @@ def cases_page():
             return redirect(url_for("bank.case_page", request_id=req.id))
     return render_template("bank/cases.html", rows=cases.cases(("bank.delivery",) if deliveries else cases.CASE_KINDS),
                            deliveries=deliveries, labels=cases.STEP_LABELS, items=cases.ITEMS, now=utcnow(),
-                           errors=errors, form=request.form), status
+                           branches=queue.branches() if deliveries else (), errors=errors, form=request.form), status
+
+
+def _int_or_none(raw):
+    return int(raw) if raw and str(raw).strip().isdigit() else None
 
 
 @web.route("/cases/<int:request_id>", methods=["GET", "POST"])
@@ -599,17 +610,24 @@ def case_page(request_id):
     row, error = _case(request_id), None
     if request.method == "POST":
         try:
-            cases.advance(g.principal, request_id, request.form.get("step") or "", note=request.form.get("note"),
-                          recipient_name=request.form.get("recipient_name"),
-                          id_checked=request.form.get("id_checked") == "1")
-        except cases.CaseError as e:
+            if request.form.get("action") == "assign":
+                raw = request.form.get("membership_id") or ""
+                if raw and not raw.isdigit():
+                    raise cases.CaseError("membership_id", _("No such staff member."), 404)
+                cases.assign_case(g.principal, request_id, int(raw) if raw else None)
+            else:
+                cases.advance(g.principal, request_id, request.form.get("step") or "", note=request.form.get("note"),
+                              recipient_name=request.form.get("recipient_name"),
+                              id_checked=request.form.get("id_checked") == "1")
+        except RuleError as e:
             db.session.rollback()
             error = e
         else:
             db.session.commit()
             return redirect(url_for("bank.case_page", request_id=request_id))
     return render_template("bank/case.html", row=_case(request_id) if error else row, error=error,
-                           labels=cases.STEP_LABELS, items=cases.ITEMS, now=utcnow()), (error.status if error else 200)
+                           labels=cases.STEP_LABELS, items=cases.ITEMS, now=utcnow(),
+                           staff=queue.staff_members()), (error.status if error else 200)
 
 
 # ---- set-up (admin): branches, counters, seats ---------------------------------------------------------

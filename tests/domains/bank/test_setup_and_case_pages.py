@@ -96,3 +96,63 @@ def test_admin_sets_up_counters_and_seats_with_field_errors(bank, client, world)
     assert 'data-branch="SH02"' in page and 'data-extension="8101"' in page
     login(client, "cm@bank.test")
     assert client.get(f"{BASE}/setup").status_code == 403
+
+
+def test_deliveries_registered_on_the_page_for_a_person_or_a_company_contact(bank, client, world):
+    from core.members.models import Member, MemberContact
+    world.staff(bank.tid, "cm@bank.test", positions=["bank.client_manager"])
+    vip = bank.member("赵私行", tier="private", phone="13900000088")
+    company = bank.member("华远集团", tier="diamond", phone="02161234567")
+    with world.as_tenant(bank.tid):
+        db.session.get(Member, company).kind = "company"
+        db.session.add(MemberContact(member_id=company, name="财务总监 李", phone="13700000001", title="CFO"))
+        db.session.commit()
+    csrf = login(client, "cm@bank.test")
+    assert 'id="new-delivery"' in client.get(f"{BASE}/deliveries").get_data(as_text=True)
+    form = {"csrf_token": csrf, "item": "card", "description": "私行借记卡", "branch_id": bank.branch}
+    for bad, field, status in (({"identifier": "13900000077"}, "identifier", 404),
+                               ({"identifier": "02161234567"}, "identifier", 404),   # a company's own number
+                               ({"identifier": "13900000088", "description": " "}, "description", 422),
+                               ({"identifier": "13900000088", "item": "gold"}, "item", 422),
+                               ({"identifier": "13900000088", "branch_id": "999999"}, "branch_id", 404)):
+        r = client.post(f"{BASE}/deliveries", data={**form, **bad})
+        assert r.status_code == status and f'data-field="{field}"' in r.get_data(as_text=True), bad
+    with world.as_tenant(bank.tid):
+        assert cases.cases(("bank.delivery",)) == []                        # nothing half-created
+    assert client.post(f"{BASE}/deliveries", data={**form, "identifier": "13900000088"}).status_code == 302
+    r = client.post(f"{BASE}/deliveries", data={**form, "identifier": "13700000001", "item": "document",
+                                                "description": "授信合同"})
+    assert r.status_code == 302
+    with world.as_tenant(bank.tid):
+        rows = {r["request"].member_id: r for r in cases.cases(("bank.delivery",))}
+        assert set(rows) == {vip, company}
+        assert rows[vip]["delivery"].contact_id is None and rows[vip]["request"].priority == 1
+        assert rows[company]["delivery"].contact_id is not None and rows[company]["delivery"].item == "document"
+        assert rows[vip]["next"].key == "prepared"
+
+
+def test_a_case_is_assigned_from_its_page(bank, client, world):
+    cm = world.staff(bank.tid, "cm@bank.test", positions=["bank.client_manager"])
+    other = world.tenant("other-bank", domains=["bank"], timezone="Asia/Shanghai")
+    stranger = world.staff(other, "x@other.test", positions=["bank.client_manager"])
+    vip = bank.member("赵私行", tier="private", phone="13900000088")
+    with world.as_tenant(bank.tid):
+        case = cases.open_case(teller(), kind="bank.claim", subject="保险理赔", member_id=vip, now=at(1))
+        db.session.commit()
+        case_id = case.id
+    csrf = login(client, "cm@bank.test")
+    assert 'id="assign"' in client.get(f"{BASE}/cases/{case_id}").get_data(as_text=True)
+    for bad in (str(stranger), "999999", "abc"):                     # another bank's staff is nobody here
+        r = client.post(f"{BASE}/cases/{case_id}", data={"csrf_token": csrf, "action": "assign", "membership_id": bad})
+        assert r.status_code == 404 and 'data-field="membership_id"' in r.get_data(as_text=True), bad
+    r = client.post(f"{BASE}/cases/{case_id}", data={"csrf_token": csrf, "action": "assign", "membership_id": cm})
+    assert r.status_code == 302
+    with world.as_tenant(bank.tid):
+        (row,) = cases.cases(("bank.claim",))
+        assert row["request"].assignee_id == cm
+    listed = client.get(f"{BASE}/cases").get_data(as_text=True).split('id="cases"')[1].split("</table>")[0]
+    assert "<td>cm</td>" in listed                                      # the list shows who has it
+    r = client.post(f"{BASE}/cases/{case_id}", data={"csrf_token": csrf, "action": "assign", "membership_id": ""})
+    assert r.status_code == 302
+    with world.as_tenant(bank.tid):
+        assert cases.cases(("bank.claim",))[0]["request"].assignee_id is None
