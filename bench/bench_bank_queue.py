@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 
+from _bank import bank_with_branch
 from _common import machine, make_app, psycopg_dsn, scratch_database
 
 TELLERS = int(os.environ.get("BENCH_TELLERS", 20))
@@ -28,21 +29,16 @@ KINDS = ["bank.handling"]
 
 def setup(app):
     from core.extensions import db
-    from core.plugins import registry
     from core.tenancy import tenant_context
-    from core.tenancy.services import create_tenant
-    from core.tiers.services import create_draft, publish
-    from domains.bank import assets, queue
+    from domains.bank import queue
+    from domains.bank.models import BankBranch
 
-    with app.app_context():
-        t = create_tenant(None, slug="bank", name="bank", known_domains=registry(app), enabled_domains=["bank"])
+    tid, branch_id = bank_with_branch(app)
+    with app.app_context(), tenant_context(tid):
+        branch = db.session.get(BankBranch, branch_id)
+        counters = [queue.create_counter(None, branch, number=i + 1, kinds=KINDS).id for i in range(TELLERS)]
         db.session.commit()
-        with tenant_context(t.id):
-            publish(None, create_draft(None, document=assets.LADDER))
-            branch = queue.create_branch(None, code="B1", name="营业部")
-            counters = [queue.create_counter(None, branch, number=i + 1, kinds=KINDS).id for i in range(TELLERS)]
-            db.session.commit()
-            return t.id, branch.id, counters
+        return tid, branch_id, counters
 
 
 def load_tickets(app, tid, branch_id, prefix, dsn):

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import time
 
+from _bank import bank_with_branch
 from _common import machine, make_app, percentile, psycopg_dsn, scratch_database
 
 CALLS = int(os.environ.get("BENCH_CALLS", 50))
@@ -34,20 +35,18 @@ def setup(app):
     from core.identity.services import add_staff
     from core.members.services import create_member
     from core.models import utcnow
-    from core.plugins import all_positions, registry
+    from core.plugins import all_positions
     from core.portfolios.services import assign_manager
     from core.purchases.services import tenant_zone
     from core.tenancy import tenant_context
-    from core.tenancy.services import create_tenant
-    from core.tiers.services import create_draft, grant, live_scheme, publish
-    from domains.bank import assets, queue, routing
+    from core.tiers.services import grant, live_scheme
+    from domains.bank import routing
+    from domains.bank.models import BankBranch
 
+    tid, branch_id = bank_with_branch(app)
     with app.app_context():
-        t = create_tenant(None, slug="bank", name="bank", known_domains=registry(app), enabled_domains=["bank"])
-        db.session.commit()
-        with tenant_context(t.id):
-            publish(None, create_draft(None, document=assets.LADDER))
-            branch = queue.create_branch(None, code="B1", name="营业部")
+        with tenant_context(tid):
+            branch = db.session.get(BankBranch, branch_id)
             staff = dict(known_positions=all_positions(app), password="x" * 12)
             m, _ = add_staff(None, email="cm@bench.test", name="经理", role="staff",
                              positions=["bank.client_manager"], **staff)
@@ -68,7 +67,7 @@ def setup(app):
                 assign_manager(None, member, db.session.get(Membership, m.id), position="bank.client_manager")
             db.session.commit()
             db.engine.dispose()  # nothing open across the forks below
-            return t.id
+            return tid
 
 
 def caller(i):
