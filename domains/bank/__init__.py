@@ -25,4 +25,8 @@ plugin = DomainPlugin(
          NavItem("bank.setup_page", _l("Branch set-up"), role="admin")],
     positions=POSITIONS,
     seed_demo=seed_demo,
+    periodic=[
+        # a case's late step to the lobby manager, once per step
+        ("domains.bank.cases.remind_late_steps", 900),
+    ],
 )

@@ -19,6 +19,7 @@ from core.audit import services as audit
 from core.errors import RuleError
 from core.extensions import db
 from core.identity.models import Membership
+from core.jobs import job
 from core.members.models import Member, MemberContact
 from core.models import utcnow
 from core.service import services as service
@@ -245,3 +246,64 @@ def case_view(req: ServiceRequest, steps, delivery, now: datetime | None = None)
     pending = next_step(steps)
     return {"request": req, "steps": steps, "delivery": delivery, "next": pending,
             "overdue": req.status in ACTIVE_STATUSES and (req.due_at < now or bool(pending and pending.due_at < now))}
+
+
+# ---- late steps: a task for the lobby manager, once per step (cron) ---------------------------------
+
+LATE_STEP_SOURCE = "bank:step-late:"
+
+
+def remind_late_steps_for(tenant_id: int, tz, as_of: datetime | None = None) -> int:
+    """Each open case's next step past its due time opens a task for the lobby manager (大堂经理,
+    who watches the branch's promises): once per step, the task's source naming it, so later runs
+    find nothing new. Only the step the case waits on: the later ones are late because of it.
+    Returns how many tasks were opened."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from core.jobs.tenants import aware
+    from core.tasks.models import Task
+    from core.tasks.services import open_tasks
+    from core.tenancy.models import Tenant
+    as_of = aware(as_of)
+    late = db.session.execute(
+        select(BankCaseStep, ServiceRequest, Member.name)
+        .join(ServiceRequest, ServiceRequest.id == BankCaseStep.request_id)
+        .outerjoin(Member, Member.id == ServiceRequest.member_id)
+        .where(BankCaseStep.done_at.is_(None), ServiceRequest.status.in_(ACTIVE_STATUSES))
+        .order_by(BankCaseStep.request_id, BankCaseStep.seq)).all()
+    waiting_on: dict[int, tuple] = {}
+    for step, req, client in late:
+        waiting_on.setdefault(req.id, (step, req, client))  # the first undone step of each case
+    due = [(step, req, client) for step, req, client in waiting_on.values() if step.due_at < as_of]
+    if not due:
+        return 0
+    reminded = set(db.session.scalars(select(Task.source).where(Task.source.in_(
+        [f"{LATE_STEP_SOURCE}{step.id}" for step, _req, _client in due]))))
+    made = 0
+    with force_locale(db.session.get(Tenant, tenant_id).default_locale or "zh_CN"):  # stored text: the tenant's
+        for step, req, client in due:
+            source = f"{LATE_STEP_SOURCE}{step.id}"
+            if source in reminded:
+                continue
+            open_tasks(None, positions=["bank.lobby_manager"], source=source, due_at=req.due_at,
+                       member_id=req.member_id,
+                       subject=_("Late: %(step)s of %(number)s (%(client)s), due %(due)s",
+                                 step=str(STEP_LABELS[step.key]), number=req.request_no,
+                                 client=client or _("without a client"),
+                                 due=step.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
+            made += 1
+    return made
+
+
+@job("periodic")
+def remind_late_steps(as_of: str | None = None) -> int:
+    """Every 15 minutes (RQ cron): late case steps to the lobby manager, in every bank; idempotent."""
+    from core.jobs.tenants import run_for_every_tenant
+    from core.tenancy.models import Tenant
+
+    def per_tenant(tenant_id, tz, at):
+        if not db.session.get(Tenant, tenant_id).has_domain("bank"):
+            return 0
+        return remind_late_steps_for(tenant_id, tz, at)
+    return run_for_every_tenant(per_tenant, as_of)

@@ -1,6 +1,11 @@
 """Problem resolution (优先解决问题) and claims (优先理赔) as cases, and deliveries (优先投递) as tracked
 hand-overs: core requests with the tier's SLA (seed 001 优先服务; 003 篇1/篇3) plus steps in order,
 each signed and due inside the request's due time."""
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
 from core.extensions import db
 from core.service.models import ServiceRequest
 from domains.bank import cases
@@ -115,3 +120,40 @@ def test_a_delivery_is_handed_over_only_with_the_id_checked(bank, world):
     with world.as_tenant(bank.tid):
         assert db.session.get(ServiceRequest, vip["id"]).kind == "bank.delivery"
     assert [d["id"] for d in bank.bapi.ok("GET", "/deliveries")] == [ordinary["id"]]
+
+
+def test_a_late_step_reminds_the_lobby_manager_once_and_only_the_step_the_case_waits_on(app, bank, world):
+    from core.jobs.cron import PERIODIC
+    from core.jobs.registry import resolve
+    from core.tasks.models import Task
+    from domains.bank.cases import LATE_STEP_SOURCE, remind_late_steps, remind_late_steps_for
+    assert ("domains.bank.cases.remind_late_steps", 900) in PERIODIC
+    resolve("domains.bank.cases.remind_late_steps")
+    vip = bank.member("赵私行", tier="private", phone="13900000088")
+    with world.as_tenant(bank.tid):
+        claim = cases.open_case(teller(), kind="bank.claim", subject="保险理赔", member_id=vip, now=at(0))
+        quick = cases.open_case(teller(), kind="bank.resolution", subject="网银", member_id=vip, now=at(0))
+        db.session.commit()
+        steps = cases.steps_of(claim.id)
+        claim_no, quick_id = claim.request_no, quick.id
+    tz = ZoneInfo("Asia/Shanghai")
+    late_at = steps[1].due_at + timedelta(minutes=1)          # "documents checked" is past due
+    with world.as_tenant(bank.tid):
+        assert remind_late_steps_for(bank.tid, tz, steps[1].due_at - timedelta(minutes=1)) == 0   # not yet
+        cases.advance(teller(), quick_id, "investigating", now=at(1))   # the other case keeps up
+        db.session.commit()
+    with world.as_tenant(bank.tid):
+        made = remind_late_steps_for(bank.tid, tz, late_at)
+        db.session.commit()
+        tasks = db.session.scalars(select(Task).where(Task.source.like(f"{LATE_STEP_SOURCE}%"))).all()
+    assert made >= 1
+    mine = [t for t in tasks if claim_no in t.subject]
+    assert len(mine) == 1 and mine[0].position == "bank.lobby_manager" and mine[0].member_id == vip
+    assert mine[0].subject.startswith("超时：") and "材料已审核" in mine[0].subject    # in the tenant's language
+    with world.as_tenant(bank.tid):                               # much later: every step is late, still one task
+        assert remind_late_steps_for(bank.tid, tz, late_at + timedelta(days=30)) == 1   # only the other case's
+        db.session.commit()
+        again = db.session.scalars(select(Task).where(Task.source.like(f"{LATE_STEP_SOURCE}%"))).all()
+        assert len([t for t in again if claim_no in t.subject]) == 1
+    with app.app_context():
+        assert remind_late_steps(as_of=(late_at + timedelta(days=31)).isoformat()) == 0   # the job: nothing new
