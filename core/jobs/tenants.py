@@ -24,16 +24,17 @@ def aware(as_of: datetime | str | None) -> datetime:
     return as_of
 
 
-def run_for_every_tenant(per_tenant, as_of: datetime | str | None = None) -> int:
-    """Run ``per_tenant(tenant_id, tz, as_of)`` for each active tenant, each in its own context and
-    transaction. A tenant that fails is rolled back and logged, the others still run; the first
-    failure is raised at the end so the job is marked failed (the next run retries: nothing is lost,
-    nothing doubled)."""
+def run_for_every_tenant(per_tenant, as_of: datetime | str | None = None, *, domain: str | None = None) -> int:
+    """Run ``per_tenant(tenant_id, tz, as_of)`` for each active tenant (with ``domain`` enabled, when
+    one is named), each in its own context and transaction. A tenant that fails is rolled back and
+    logged, the others still run; the first failure is raised at the end so the job is marked failed
+    (the next run retries: nothing is lost, nothing doubled)."""
     from core.tenancy.context import tenant_context
     from core.tenancy.models import Tenant
     as_of = aware(as_of)
     total, failure = 0, None
-    tenants = [(t.id, t.timezone) for t in db.session.scalars(select(Tenant).where(Tenant.status == "active"))]
+    tenants = [(t.id, t.timezone) for t in db.session.scalars(select(Tenant).where(Tenant.status == "active"))
+               if domain is None or t.has_domain(domain)]
     db.session.commit()
     for tenant_id, zone in tenants:
         try:
@@ -47,3 +48,11 @@ def run_for_every_tenant(per_tenant, as_of: datetime | str | None = None) -> int
     if failure is not None:
         raise failure
     return total
+
+
+def tenant_texts(tenant_id: int):
+    """Texts a job stores (task subjects, request details) are written in the tenant's language."""
+    from flask_babel import force_locale
+
+    from core.tenancy.models import Tenant
+    return force_locale(db.session.get(Tenant, tenant_id).default_locale or "zh_CN")

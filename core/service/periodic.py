@@ -32,7 +32,7 @@ from calendar import isleap, monthrange
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import (BigInteger, String, and_, case, cast, exists, extract, func, insert, literal, null, or_,
                         select, true, update)
@@ -40,7 +40,7 @@ from sqlalchemy import (BigInteger, String, and_, case, cast, exists, extract, f
 from core.audit import services as audit
 from core.extensions import db
 from core.jobs import job
-from core.jobs.tenants import aware, run_for_every_tenant
+from core.jobs.tenants import aware, run_for_every_tenant, tenant_texts
 from core.members.models import Card, Member
 from core.members.services import dormant_cutoff
 from core.purchases.models import Purchase
@@ -211,12 +211,6 @@ def _key(prefix: str, id_column):
     return literal(prefix) + cast(id_column, String)
 
 
-def _texts(tenant_id: int):
-    """Task texts are stored, so they are written in the tenant's language."""
-    from core.tenancy.models import Tenant
-    return force_locale(db.session.get(Tenant, tenant_id).default_locale or "zh_CN")
-
-
 def _check_context(tenant_id: int) -> None:
     from core.tenancy.context import NoTenantContext, current_tenant_id
     if current_tenant_id() != tenant_id:
@@ -238,7 +232,7 @@ def birthday_greetings_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None 
     if (today.month, today.day) == (2, 28) and not isleap(today.year):
         on_the_day = or_(on_the_day, and_(extract("month", m.c.birthday) == 2, extract("day", m.c.birthday) == 29))
     tier_key, priority = _member_terms(m, _scheme())
-    with _texts(tenant_id):
+    with tenant_texts(tenant_id):
         subject = _("Birthday greeting")
         detail = _("Wish the member a happy birthday on their preferred channel. This is a greeting only: "
                    "it must carry no promotion, offer, discount or advertisement.")
@@ -268,7 +262,7 @@ def _follow_ups_of_day(tenant_id: int, tz: ZoneInfo, as_of: datetime, day) -> in
     """The follow-ups for the sales of one tenant-local ``day`` (set-based)."""
     p, m = Purchase.__table__, Member.__table__
     tier_key, priority = _member_terms(m, _scheme())
-    with _texts(tenant_id):
+    with tenant_texts(tenant_id):
         marker = "\x1f"  # where each row's receipt number goes, in whatever order the language puts it
         before, _sep, after = _("Purchase %(receipt)s of %(date)s: ask how the goods suit the member (fit, "
                                 "quality, care) and note any wish or complaint. Call between the 3rd and the 7th "
@@ -306,7 +300,7 @@ def renewal_notices_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None = N
                              c.c.kind != "accumulation",  # an accumulation card is no VIP card to renew
                              c.c.valid_until > as_of, c.c.valid_until <= new_year)
     tier_key, priority = _member_terms(m, scheme)
-    with _texts(tenant_id):
+    with tenant_texts(tenant_id):
         subject = _("Membership card renewal reminder")
         detail = _("The member's card is valid until %(date)s. December is renewal month: remind the member to "
                    "renew; a card not renewed is void after December.", date=date(today.year, 12, 31).isoformat())
@@ -347,7 +341,7 @@ def dormant_follow_ups_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None 
     m = Member.__table__
     dormant = dormant_members_select(tenant_id, as_of, tz, months).subquery("dormant")
     tier_key, priority = _member_terms(m, _scheme())
-    with _texts(tenant_id):
+    with tenant_texts(tenant_id):
         subject = _("Dormant member follow-up")
         detail = _("No purchase for %(months)d months (none since %(since)s): call to ask how the member is "
                    "and whether anything kept them away.", months=months,

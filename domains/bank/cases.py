@@ -258,13 +258,11 @@ def remind_late_steps_for(tenant_id: int, tz, as_of: datetime | None = None) -> 
     who watches the branch's promises): once per step, the task's source naming it, so later runs
     find nothing new. Only the step the case waits on: the later ones are late because of it.
     Returns how many tasks were opened."""
-    from flask_babel import force_locale
     from flask_babel import gettext as _
 
-    from core.jobs.tenants import aware
+    from core.jobs.tenants import aware, tenant_texts
     from core.tasks.models import Task
     from core.tasks.services import open_tasks
-    from core.tenancy.models import Tenant
     as_of = aware(as_of)
     late = db.session.execute(
         select(BankCaseStep, ServiceRequest, Member.name)
@@ -281,7 +279,7 @@ def remind_late_steps_for(tenant_id: int, tz, as_of: datetime | None = None) -> 
     reminded = set(db.session.scalars(select(Task.source).where(Task.source.in_(
         [f"{LATE_STEP_SOURCE}{step.id}" for step, _req, _client in due]))))
     made = 0
-    with force_locale(db.session.get(Tenant, tenant_id).default_locale or "zh_CN"):  # stored text: the tenant's
+    with tenant_texts(tenant_id):
         for step, req, client in due:
             source = f"{LATE_STEP_SOURCE}{step.id}"
             if source in reminded:
@@ -300,10 +298,4 @@ def remind_late_steps_for(tenant_id: int, tz, as_of: datetime | None = None) -> 
 def remind_late_steps(as_of: str | None = None) -> int:
     """Every 15 minutes (RQ cron): late case steps to the lobby manager, in every bank; idempotent."""
     from core.jobs.tenants import run_for_every_tenant
-    from core.tenancy.models import Tenant
-
-    def per_tenant(tenant_id, tz, at):
-        if not db.session.get(Tenant, tenant_id).has_domain("bank"):
-            return 0
-        return remind_late_steps_for(tenant_id, tz, at)
-    return run_for_every_tenant(per_tenant, as_of)
+    return run_for_every_tenant(remind_late_steps_for, as_of, domain="bank")

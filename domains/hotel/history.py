@@ -222,9 +222,4 @@ def calendar_for(tenant_id: int, tz, as_of: datetime | None = None) -> int:
 @job("periodic")
 def hotel_calendar(as_of: str | None = None) -> int:
     """Hourly: birthdays, the monthly top 10 and the statements, in every hotel tenant."""
-    def per_tenant(tenant_id, tz, at):
-        from core.tenancy.models import Tenant
-        if "hotel" not in (db.session.get(Tenant, tenant_id).enabled_domains or ()):
-            return 0
-        return calendar_for(tenant_id, tz, at)
-    return run_for_every_tenant(per_tenant, as_of)
+    return run_for_every_tenant(calendar_for, as_of, domain="hotel")

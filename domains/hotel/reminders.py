@@ -159,9 +159,4 @@ def run_reminders_for(tenant_id: int, tz, as_of: datetime | None = None) -> int:
 @job("periodic")
 def reminders(as_of: str | None = None) -> int:
     """Every minute: reminders before deadlines, escalations of overdue steps, the GM's stand-in."""
-    def per_tenant(tenant_id, tz, at):
-        from core.tenancy.models import Tenant
-        if "hotel" not in (db.session.get(Tenant, tenant_id).enabled_domains or ()):
-            return 0
-        return run_reminders_for(tenant_id, tz, at)
-    return run_for_every_tenant(per_tenant, as_of)
+    return run_for_every_tenant(run_reminders_for, as_of, domain="hotel")

@@ -19,13 +19,13 @@ from sqlalchemy import func, literal, select, update
 from core.audit import services as audit
 from core.extensions import db
 from core.jobs import job
-from core.jobs.tenants import aware, run_for_every_tenant
+from core.jobs.tenants import aware, run_for_every_tenant, tenant_texts
 from core.members.models import Member
 from core.models import utcnow
 from core.segments.models import Segment
 from core.segments.services import members_query
 from core.service.models import ServiceRequest
-from core.service.periodic import (_channel, _key, _member_terms, _scheme, _texts, birthday_greetings_for, close_by,
+from core.service.periodic import (_channel, _key, _member_terms, _scheme, birthday_greetings_for, close_by,
                                    write_requests)
 from domains.postal.models import PostalClubEvent, PostalHoliday, PostalInvitation
 from domains.postal.services import PostalError
@@ -52,7 +52,7 @@ def greetings_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None = None) -
     if holiday is not None:
         t = Member.__table__
         tier_key, priority = _member_terms(t, _scheme())
-        with _texts(tenant_id):
+        with tenant_texts(tenant_id):
             subject = _("Holiday greeting: %(holiday)s", holiday=holiday.name)
             detail = _("Send the client the bureau's greetings for %(holiday)s on their preferred channel. This is "
                        "a greeting only: it must carry no promotion, offer, discount or advertisement.",
@@ -71,13 +71,7 @@ def greetings_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None = None) -
 @job("periodic")
 def greetings(as_of: str | None = None) -> int:
     """Hourly (RQ cron): birthday and holiday greetings for every postal tenant's clients; idempotent."""
-    from core.tenancy.models import Tenant
-
-    def per_tenant(tenant_id, tz, at):
-        if not db.session.get(Tenant, tenant_id).has_domain("postal"):
-            return 0
-        return greetings_for(tenant_id, tz, at)
-    return run_for_every_tenant(per_tenant, as_of)
+    return run_for_every_tenant(greetings_for, as_of, domain="postal")
 
 
 # ---- the VIP club (VIP俱乐部) ----------------------------------------------------------------------

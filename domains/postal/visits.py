@@ -17,7 +17,6 @@ import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Integer, and_, case, exists, func, literal, select, text, true, update
@@ -28,7 +27,7 @@ from core.audit import services as audit
 from core.extensions import db
 from core.identity.models import Membership
 from core.jobs import job
-from core.jobs.tenants import aware, run_for_every_tenant
+from core.jobs.tenants import aware, run_for_every_tenant, tenant_texts
 from core.members.models import Member
 from core.models import utcnow
 from core.purchases.services import tenant_zone
@@ -183,12 +182,6 @@ def reschedule_visit(actor, principal, visit: PostalVisit, planned_on: date | No
 
 # ---- logging a visit and its promises ---------------------------------------------------------------
 
-def _tenant_texts():
-    """Task texts are stored, so they are written in the tenant's language."""
-    from core.tenancy.models import Tenant
-    return force_locale(db.session.get(Tenant, current_tenant_id()).default_locale or "zh_CN")
-
-
 def _clean_promises(promises, visited_on: date) -> list[dict]:
     out = []
     for i, p in enumerate(promises or ()):
@@ -247,7 +240,7 @@ def make_promise(actor, visit: PostalVisit, member: Member, text: str, departmen
                             department=department, due_at=due_at)
     db.session.add(promise)
     db.session.flush()
-    with _tenant_texts():
+    with tenant_texts(current_tenant_id()):
         subject = _("Promise to %(client)s: %(text)s", client=member.name, text=text)
         detail = _("Promised on the client manager's visit of %(day)s. Tell the manager when it is done.",
                    day=visit.visited_on.isoformat())
@@ -330,7 +323,7 @@ def escalate_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None = None) ->
     today = as_of.astimezone(tz).date()
     due = close_by(today, today, as_of, tz)
     made = 0
-    with _tenant_texts():
+    with tenant_texts(current_tenant_id()):
         for visit, member in db.session.execute(
                 select(PostalVisit, Member).join(Member, Member.id == PostalVisit.member_id)
                 .where(PostalVisit.status == "planned", PostalVisit.planned_on < today,
@@ -361,13 +354,7 @@ def escalate_for(tenant_id: int, tz: ZoneInfo, as_of: datetime | None = None) ->
 @job("periodic")
 def escalate(as_of: str | None = None) -> int:
     """Hourly (RQ cron): overdue visits and broken promises to the lead, in every tenant; idempotent."""
-    from core.tenancy.models import Tenant
-
-    def per_tenant(tenant_id, tz, at):
-        if not db.session.get(Tenant, tenant_id).has_domain("postal"):
-            return 0
-        return escalate_for(tenant_id, tz, at)
-    return run_for_every_tenant(per_tenant, as_of)
+    return run_for_every_tenant(escalate_for, as_of, domain="postal")
 
 
 # ---- hand-over: future work follows the client ----------------------------------------------------
