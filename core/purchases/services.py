@@ -77,10 +77,7 @@ def earns_points(member: Member, scheme) -> bool:
 
 def current_tier(member: Member, scheme):
     """The member's tier in this scheme; a member without one holds the entry tier, if any."""
-    tier = tiers.tier_of(scheme, member.tier_key)
-    if tier is None:
-        tier = next((t for t in scheme.tiers if t.qualify is None), None)
-    return tier
+    return tiers.tier_or_entry(scheme, member.tier_key)
 
 
 def parse_lines(raw_lines) -> list[BasketLine]:

@@ -122,6 +122,11 @@ def published_scheme(scheme_id: int, published_at):
     return scheme
 
 
+def tier_or_entry(scheme, key: str | None):
+    """The tier ``key`` in this scheme; a member without one holds the entry tier, if any."""
+    return tier_of(scheme, key) or next((t for t in scheme.tiers if t.qualify is None), None)
+
+
 def tier_of(scheme, key: str | None):
     return next((t for t in scheme.tiers if t.key == key), None) if key else None
 

@@ -30,7 +30,7 @@ from core.members.models import Card, Member
 from core.models import utcnow
 from core.purchases.services import current_tier, tenant_zone
 from core.service.services import register_kind
-from core.tenancy.context import NoTenantContext, current_tenant_id
+from core.tenancy.context import execute_as_tenant
 from core.tenancy.sequences import next_value
 from core.tiers.services import live_scheme, scheme_of
 from domains.bank.models import BankBranch, BankCounter, BankTicket, BankTierWait
@@ -324,15 +324,11 @@ def complete_statement():
 
 
 def _claim(statement, params):
-    """Run one of the statements above on the session's connection: the session's pending changes
-    go first (Core does not autoflush), and a copy of the ticket already in the session is expired
-    (Core does not synchronise it), so the ORM never writes or shows a stale status."""
-    if params["tenant"] is None:
-        raise NoTenantContext("the branch queue needs a tenant")
-    session = db.session()
-    session.flush()
-    row = session.connection().execute(statement, params).first()
+    """Run one of the statements above as the current tenant; a copy of the ticket already in the
+    session is expired (Core does not synchronise it), so the ORM never writes or shows a stale status."""
+    row = execute_as_tenant(statement, params).first()
     if row is not None:
+        session = db.session()
         held = session.identity_map.get(session.identity_key(BankTicket, row.id))
         if held is not None:
             session.expire(held)
@@ -352,8 +348,7 @@ def call_next(actor, counter: BankCounter, *, teller_id: int | None = None, now:
     if not counter.active:
         raise QueueError("counter_id", _l("This counter is closed."), 409)
     ticket = _claim(call_next_statement(counter.kinds),
-                    {"tenant": current_tenant_id(), "branch": counter.branch_id, "counter": counter.id,
-                     "teller": teller_id, "now": now})
+                    {"branch": counter.branch_id, "counter": counter.id, "teller": teller_id, "now": now})
     if ticket is None:
         current = open_ticket(counter)  # only now: why nothing was claimed
         if current is not None:
@@ -400,8 +395,7 @@ def complete(actor, counter: BankCounter, ticket_id: int, now: datetime | None =
     """Service done: the ticket's row as completed. One UPDATE … RETURNING (the teller's hot path);
     when it matches nothing, the ticket is read to say why (unknown, another branch, finished, not
     at this counter)."""
-    ticket = _claim(_COMPLETE, {"ticket": ticket_id, "tenant": current_tenant_id(), "counter": counter.id,
-                                "now": now or utcnow()})
+    ticket = _claim(_COMPLETE, {"ticket": ticket_id, "counter": counter.id, "now": now or utcnow()})
     if ticket is None:
         _ticket_at(counter, db.session.get(BankTicket, ticket_id, populate_existing=True), ("called", "serving"))
         raise AssertionError("unreachable")  # pragma: no cover (_ticket_at raised)

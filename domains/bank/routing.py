@@ -29,9 +29,9 @@ from core.members.services import find_by_phone
 from core.members.models import Member, MemberContact
 from core.models import utcnow
 from core.purchases.services import tenant_zone
-from core.tenancy.context import NoTenantContext, current_tenant_id
+from core.tenancy.context import execute_as_tenant, required_tenant_id
 from core.tiers.models import TierScheme
-from core.tiers.services import published_scheme, tier_of
+from core.tiers.services import published_scheme, tier_or_entry
 from domains.bank.models import BankBranch, BankCall, BankCallHop, BankDuty, BankSeat, BankStaffLine
 
 VIP_PLAN = ("manager_seat", "manager_mobile", "duty_desk", "duty_mobile", "voicemail")
@@ -225,12 +225,6 @@ _DUTY_OFFICER = (select(_duty_t.c.membership_id, _line_t.c.mobile)
                                                               _line_t.c.membership_id == _duty_t.c.membership_id)))
                  .where(_duty_t.c.tenant_id == _tenant, _duty_t.c.branch_id == bindparam("branch"),
                         _duty_t.c.day == bindparam("day")))
-_MANAGER_LINE = select(_line_t.c.mobile).where(_line_t.c.tenant_id == _tenant,
-                                               _line_t.c.membership_id == bindparam("membership"))
-_MANAGER_SEAT = (select(_seat_t.c.id, _seat_t.c.extension, _seat_t.c.status)
-                 .where(_seat_t.c.tenant_id == _tenant, _seat_t.c.kind == "manager",
-                        _seat_t.c.membership_id == bindparam("membership"))
-                 .order_by(_seat_t.c.id).limit(1))
 _RECORD_OUTCOME = (update(_hop_t).where(_hop_t.c.tenant_id == _tenant, _hop_t.c.call_id == bindparam("call"),
                                         _hop_t.c.seq == bindparam("the_seq"))
                    .values(outcome=bindparam("the_outcome"), outcome_at=bindparam("at", type_=_hop_t.c.outcome_at.type)))
@@ -260,14 +254,14 @@ def decision_statements(dialect: str = "postgresql") -> dict:
     """The statements a decision runs, by name (the benchmark's floor sends the same SQL)."""
     return {"who": _WHO_CALLS, "new_call": _NEW_CALL[dialect], "hop": _HOP_INSERT, "call_with_hops": _CALL_WITH_HOPS,
             "outcome": _RECORD_OUTCOME, "end_call": _END_CALL, "seat_on_the_phone": _SEAT_ON_THE_PHONE,
-            "manager_seat": _MANAGER_SEAT, "manager_line": _MANAGER_LINE, "longest_idle_desk": _LONGEST_IDLE_DESK,
+            "longest_idle_desk": _LONGEST_IDLE_DESK,
             "duty_officer": _DUTY_OFFICER}
 
 
 @dataclass
 class _Call:
-    """The facts a hop is decided from: a BankCall's columns, and what the first read already knows
-    about the manager (``None`` for "not read": read when needed)."""
+    """The facts a hop is decided from: a BankCall's columns and the manager's seat and mobile, as
+    the first read or the call's read found them (the seat is only ever tried first, on a new call)."""
     id: int
     external_id: str
     caller: str
@@ -278,27 +272,19 @@ class _Call:
     status: str = "routing"
     answered_hop: str | None = None
     request_id: int | None = None
-    manager_seat: tuple | None = None      # (id, extension, status), () = none
-    manager_mobile: str | None = None      # "" = none
-
-
-def _tenant_id() -> int:
-    tid = current_tenant_id()
-    if tid is None:
-        raise NoTenantContext("call routing needs a tenant")
-    return tid
+    manager_seat: tuple = ()               # (id, extension, status); () = none
+    manager_mobile: str = ""               # "" = none
 
 
 def _run(statement, **params):
-    return db.session.connection().execute(statement, {"tenant": _tenant_id(), **params})
+    return execute_as_tenant(statement, params)
 
 
 def _priority(tier_key: str | None, scheme_id: int | None, published_at) -> int:
     """The tier's priority (1 first, 5 none) in the live scheme; an untiered member holds the entry tier."""
     if scheme_id is None:
         return 5
-    scheme = published_scheme(scheme_id, published_at)
-    tier = tier_of(scheme, tier_key) or next((t for t in scheme.tiers if t.qualify is None), None)
+    tier = tier_or_entry(published_scheme(scheme_id, published_at), tier_key)
     return int(tier.benefits.priority or 5) if tier is not None else 5
 
 
@@ -310,20 +296,15 @@ def _target(call: _Call, kind: str, tried_seats: set[int], now: datetime) -> tup
         if call.manager_id is None:
             return None, "no_manager"
         seat = call.manager_seat
-        if seat is None:
-            seat = tuple(_run(_MANAGER_SEAT, membership=call.manager_id).first() or ())
         if not seat:
             return None, "no_seat"
         if seat[2] != "available":
             return None, f"seat_{seat[2]}"
         return {"target": seat[1], "seat_id": seat[0], "membership_id": call.manager_id}, None
     if kind == "manager_mobile":
-        mobile = call.manager_mobile
-        if mobile is None and call.manager_id is not None:
-            mobile = _run(_MANAGER_LINE, membership=call.manager_id).scalar() or ""
-        if call.manager_id is None or not mobile:
+        if call.manager_id is None or not call.manager_mobile:
             return None, "no_mobile"
-        return {"target": mobile, "membership_id": call.manager_id}, None
+        return {"target": call.manager_mobile, "membership_id": call.manager_id}, None
     if kind == "duty_desk":
         desk = None
         if call.branch_id is not None:
@@ -388,7 +369,7 @@ def _advance(actor, call: _Call, last: dict | None, tried_seats: set[int], now: 
     for kind in plan[start:]:
         seq += 1
         target, why = _target(call, kind, tried_seats, now)
-        hop = {"tenant_id": _tenant_id(), "call_id": call.id, "seq": seq, "hop": kind, "target": None,
+        hop = {"tenant_id": required_tenant_id(), "call_id": call.id, "seq": seq, "hop": kind, "target": None,
                "seat_id": None, "membership_id": None, "outcome": None, "reason": None, "decided_at": now,
                "outcome_at": None}
         logged.append(hop)
@@ -416,7 +397,6 @@ def route(actor, *, call_id: str, caller: str, branch_code: str | None = None, h
         raise RoutingError("call_id", _l("The phone system's call id (1 to 64 characters) is required."))
     if outcome is not None and outcome not in OUTCOMES:
         raise RoutingError("outcome", _l("Choose one of: %(choices)s.", choices=", ".join(OUTCOMES)))
-    db.session.flush()  # Core below: the session's own pending changes go first
     if outcome is None:
         decided = _start(actor, call_id, caller, branch_code, now)
         if decided is not None:
@@ -456,7 +436,7 @@ def _start(actor, call_id: str, caller: str, branch_code: str | None, now: datet
     if manager_id is not None and who.manager_branch_id is not None:
         branch_id = who.manager_branch_id  # the manager's branch answers for them
     row = _run(_NEW_CALL[db.session.get_bind().dialect.name],
-               tenant_id=_tenant_id(), external_id=call_id, caller=phone, branch_id=branch_id,
+               tenant_id=required_tenant_id(), external_id=call_id, caller=phone, branch_id=branch_id,
                member_id=who.member_id, contact_id=who.contact_id, vip=vip, manager_id=manager_id,
                status="routing", started_at=now).first()
     if row is None:
