@@ -216,14 +216,9 @@ def console_action(counter_id):
             if ticket is None:
                 flash(_("Nobody is waiting."))
         elif action in ("recall", "serve", "complete", "no_show", "transfer"):
-            try:
-                ticket_id = int(request.form.get("ticket_id") or "")
-            except ValueError:
-                raise queue.QueueError("ticket_id", _("No such ticket."), 404) from None
+            ticket_id = _form_id("ticket_id") or 0   # none, or none such: "No such ticket." (404)
             if action == "transfer":
-                to_counter = request.form.get("to_counter_id") or None
-                queue.transfer(g.principal, counter, ticket_id,
-                               to_counter_id=int(to_counter) if to_counter and to_counter.isdigit() else None,
+                queue.transfer(g.principal, counter, ticket_id, to_counter_id=_form_id("to_counter_id"),
                                to_kind=request.form.get("to_kind") or None)
             else:
                 getattr(queue, action)(g.principal, counter, ticket_id)
@@ -583,7 +578,7 @@ def cases_page():
             if deliveries:
                 req = cases.register_delivery(g.principal, identifier=form.get("identifier"),
                                               item=form.get("item") or "", description=form.get("description") or "",
-                                              branch_id=_int_or_none(form.get("branch_id")))
+                                              branch_id=_form_id("branch_id"))
             else:
                 req = cases.open_case(g.principal, kind=form.get("kind") or "", subject=form.get("subject") or "",
                                       detail=form.get("detail"),
@@ -599,8 +594,14 @@ def cases_page():
                            branches=queue.branches() if deliveries else (), errors=errors, form=request.form), status
 
 
-def _int_or_none(raw):
-    return int(raw) if raw and str(raw).strip().isdigit() else None
+def _form_id(name: str) -> int | None:
+    """A row's id from a form: None when blank; anything no row can have (not a number, beyond the
+    column's range) reads as 0, which finds nothing, so the service answers 404 on the field rather
+    than the database failing on the cast."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() and int(raw) < 2**31 else 0
 
 
 @web.route("/cases/<int:request_id>", methods=["GET", "POST"])
@@ -611,10 +612,7 @@ def case_page(request_id):
     if request.method == "POST":
         try:
             if request.form.get("action") == "assign":
-                raw = request.form.get("membership_id") or ""
-                if raw and not raw.isdigit():
-                    raise cases.CaseError("membership_id", _("No such staff member."), 404)
-                cases.assign_case(g.principal, request_id, int(raw) if raw else None)
+                cases.assign_case(g.principal, request_id, _form_id("membership_id"))
             else:
                 cases.advance(g.principal, request_id, request.form.get("step") or "", note=request.form.get("note"),
                               recipient_name=request.form.get("recipient_name"),

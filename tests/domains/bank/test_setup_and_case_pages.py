@@ -156,3 +156,23 @@ def test_a_case_is_assigned_from_its_page(bank, client, world):
     assert r.status_code == 302
     with world.as_tenant(bank.tid):
         assert cases.cases(("bank.claim",))[0]["request"].assignee_id is None
+
+
+def test_ids_beyond_the_columns_range_on_the_bank_forms_answer_404_not_500(bank, client, world):
+    cm = world.staff(bank.tid, "cm@bank.test", positions=["bank.client_manager", "bank.teller"])
+    vip = bank.member("赵私行", tier="private", phone="13900000088")
+    with world.as_tenant(bank.tid):
+        case_id = cases.open_case(teller(), kind="bank.claim", subject="保险理赔", member_id=vip, now=at(1)).id
+        db.session.commit()
+    csrf = login(client, "cm@bank.test")
+    huge = str(2**40)
+    r = client.post(f"{BASE}/cases/{case_id}", data={"csrf_token": csrf, "action": "assign", "membership_id": huge})
+    assert r.status_code == 404 and 'data-field="membership_id"' in r.get_data(as_text=True)
+    r = client.post(f"{BASE}/deliveries", data={"csrf_token": csrf, "identifier": "13900000088", "item": "card",
+                                                "description": "卡", "branch_id": huge})
+    assert r.status_code == 404 and 'data-field="branch_id"' in r.get_data(as_text=True)
+    for action, extra in (("complete", {}), ("transfer", {"to_counter_id": huge})):
+        r = client.post(f"{BASE}/counters/{bank.counter1}", data={"csrf_token": csrf, "action": action,
+                                                                  "ticket_id": huge, **extra})
+        assert r.status_code == 404, action
+    assert cm
